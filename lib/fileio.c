@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "secure.h"
+
+int pread_full(int fd, void *buf, size_t len, off_t offset) {
+        uint8_t *p = buf;
+
+        while (len > 0) {
+                ssize_t n = pread(fd, p, len, offset);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        return -EIO;
+                p += n;
+                len -= (size_t) n;
+                offset += n;
+        }
+        return 0;
+}
+
+int pwrite_full(int fd, const void *buf, size_t len, off_t offset) {
+        const uint8_t *p = buf;
+
+        while (len > 0) {
+                ssize_t n = pwrite(fd, p, len, offset);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                p += n;
+                len -= (size_t) n;
+                offset += n;
+        }
+        return 0;
+}
+
+static void buffer_release(char *buf, bool secure) {
+        if (secure)
+                secure_free(buf);
+        else
+                free(buf);
+}
+
+int read_full_file(const char *path, size_t max, bool secure, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        size_t cap, len = 0;
+        char *buf;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max)
+                return -EFBIG;
+
+        /* We read up to max+1 bytes: getting that many means the file is too
+         * big.  Secure buffers cannot be grown (no realloc), so they start at
+         * the maximum; others start at the size fstat() reports (0 for /proc
+         * files) and double. */
+        if (secure)
+                cap = max + 1;
+        else
+                cap = MIN(max + 1, (S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t) st.st_size + 1 : 4096));
+        buf = secure ? secure_alloc(cap + 1) : malloc(cap + 1);
+        if (!buf)
+                return -ENOMEM;
+
+        for (;;) {
+                ssize_t n;
+
+                if (len == cap) {
+                        char *nb;
+                        size_t ncap;
+
+                        if (cap >= max + 1)
+                                break;
+                        ncap = MIN(cap * 2, max + 1);
+                        nb = realloc(buf, ncap + 1);
+                        if (!nb) {
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        buf = nb;
+                        cap = ncap;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        int r = negative_errno();
+                        if (errno == EINTR)
+                                continue;
+                        buffer_release(buf, secure);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        if (len > max) {
+                buffer_release(buf, secure);
+                return -EFBIG;
+        }
+        buf[len] = 0;
+        *ret = buf;
+        if (ret_size)
+                *ret_size = len;
+        return 0;
+}
+
+static int fsync_directory_of(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int dfd = -1;
+
+        if (!copy)
+                return -ENOMEM;
+        dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        if (fsync(dfd) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int write_file_atomic_with(const char *path, mode_t mode, bool no_replace, write_callback_t cb,
+                           void *userdata) {
+        _cleanup_free_ char *tmp = NULL, *copy = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (no_replace && access(path, F_OK) == 0)
+                return -EEXIST;
+
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dirname(copy), basename((char *) path)) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+
+        if (fchmod(fd, mode) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        r = cb(fd, tmp, userdata);
+        if (r < 0)
+                goto fail;
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (no_replace) {
+                /* link() fails with EEXIST if somebody created path meanwhile. */
+                if (link(tmp, path) < 0) {
+                        r = negative_errno();
+                        goto fail;
+                }
+                (void) unlink(tmp);
+        } else if (rename(tmp, path) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        return fsync_directory_of(path);
+
+fail:
+        (void) unlink(tmp);
+        return r;
+}
+
+struct buffer_write {
+        const void *data;
+        size_t len;
+};
+
+static int write_buffer_cb(int fd, const char *tmp_path, void *userdata) {
+        struct buffer_write *b = userdata;
+        return pwrite_full(fd, b->data, b->len, 0);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool no_replace) {
+        struct buffer_write b = { data, len };
+        return write_file_atomic_with(path, mode, no_replace, write_buffer_cb, &b);
+}
