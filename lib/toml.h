@@ -34,6 +34,11 @@ typedef struct TomlValue TomlValue;
 struct TomlValue {
         TomlType type;
         unsigned line, column; /* 1-based position of the value (or table header) */
+        /* internal to the parser: allocator, table definition state, capacity */
+        bool secure;
+        bool explicit_table;   /* defined by a [header] (or frozen dotted prefix) */
+        unsigned dotted_section; /* section in which dotted keys created/used it */
+        size_t capacity;
         union {
                 struct {
                         char *data; /* NUL-terminated; may contain NUL (\u0000): use len */

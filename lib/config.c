@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+
+#include "config.h"
+#include "fileio.h"
+#include "log.h"
+#include "names.h"
+#include "unit-name.h"
+#include "toml.h"
+#include "util.h"
+
+#define CONFIG_MAX_SIZE (256u * 1024u)
+
+static const char *const default_mask[] = {
+        "systemd-networkd.service",
+        "NetworkManager.service",
+        "wpa_supplicant.service",
+        "realms.target",
+};
+
+static int set_str(char **dst, const char *src) {
+        char *s = strdup(src);
+        if (!s)
+                return -ENOMEM;
+        free(*dst);
+        *dst = s;
+        return 0;
+}
+
+static int config_defaults(RealmbootConfig *c) {
+        *c = (RealmbootConfig) { .key_mode = KEY_MODE_PAIR, .ask_timeout_sec = 90 };
+        if (set_str(&c->keyring, "/storage/keyring") < 0 || set_str(&c->realms_directory, "/realms") < 0 ||
+            set_str(&c->images_directory, "/storage/realms/realmfs-images") < 0 ||
+            set_str(&c->default_realmfs, "base") < 0)
+                return -ENOMEM;
+        c->safe_mode_mask = calloc(ELEMENTSOF(default_mask), sizeof(char *));
+        if (!c->safe_mode_mask)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(default_mask); i++) {
+                c->safe_mode_mask[i] = strdup(default_mask[i]);
+                if (!c->safe_mode_mask[i])
+                        return -ENOMEM;
+                c->n_safe_mode_mask++;
+        }
+        return 0;
+}
+
+void realmboot_config_done(RealmbootConfig *c) {
+        free(c->keyring);
+        free(c->realms_directory);
+        free(c->images_directory);
+        free(c->default_realmfs);
+        for (size_t i = 0; i < c->n_safe_mode_mask; i++)
+                free(c->safe_mode_mask[i]);
+        free(c->safe_mode_mask);
+        for (size_t i = 0; i < c->n_channels; i++)
+                free(c->channels[i].name);
+        free(c->channels);
+        *c = (RealmbootConfig) {};
+}
+
+/* Logs "FILE:LINE:COL: msg" for a bad value and returns -EBADMSG. */
+static int bad_value(const char *path, const TomlValue *v, const char *table, const char *key,
+                     const char *what) {
+        log_error("%s:%u:%u: [%s] %s: %s; using the default", path, v->line, v->column, table, key, what);
+        return -EBADMSG;
+}
+
+static int absolute_path_value(const char *path, const TomlValue *t, const char *table, const char *key,
+                               char **dst) {
+        const TomlValue *v = toml_table_get(t, key);
+
+        if (!v)
+                return 0;
+        if (v->type != TOML_STRING || strlen(v->string.data) != v->string.len || v->string.data[0] != '/')
+                return bad_value(path, v, table, key, "expected an absolute path string");
+        return set_str(dst, v->string.data);
+}
+
+static int parse_keys(const char *path, const TomlValue *t, RealmbootConfig *c) {
+        const TomlValue *v;
+        int r = 0, k;
+
+        if ((v = toml_table_get(t, "mode"))) {
+                KeyMode m = v->type == TOML_STRING ? key_mode_from_string(v->string.data) : KEY_MODE_UNSET;
+                if (m == KEY_MODE_UNSET)
+                        r = bad_value(path, v, "keys", "mode", "expected \"pair\" or \"public\"");
+                else
+                        c->key_mode = m;
+        }
+        if ((k = absolute_path_value(path, t, "keys", "keyring", &c->keyring)) < 0)
+                r = k;
+        if ((v = toml_table_get(t, "ask-timeout"))) {
+                if (v->type != TOML_INTEGER || v->integer <= 0 || v->integer > 3600)
+                        r = bad_value(path, v, "keys", "ask-timeout", "expected seconds between 1 and 3600");
+                else
+                        c->ask_timeout_sec = (uint64_t) v->integer;
+        }
+        return r;
+}
+
+static int parse_realms(const char *path, const TomlValue *t, RealmbootConfig *c) {
+        const TomlValue *v;
+        int r = 0, k;
+
+        if ((k = absolute_path_value(path, t, "realms", "directory", &c->realms_directory)) < 0)
+                r = k;
+        if ((k = absolute_path_value(path, t, "realms", "images", &c->images_directory)) < 0)
+                r = k;
+        if ((v = toml_table_get(t, "default-realmfs"))) {
+                if (v->type != TOML_STRING || !realmfs_name_is_valid(v->string.data))
+                        r = bad_value(path, v, "realms", "default-realmfs", "expected a valid RealmFS name");
+                else if ((k = set_str(&c->default_realmfs, v->string.data)) < 0)
+                        return k;
+        }
+        return r;
+}
+
+static int parse_safe_mode(const char *path, const TomlValue *t, RealmbootConfig *c) {
+        const TomlValue *v = toml_table_get(t, "mask");
+        char **mask;
+
+        if (!v)
+                return 0;
+        if (v->type != TOML_ARRAY || v->array.n > CONFIG_MAX_MASK)
+                return bad_value(path, v, "safe-mode", "mask", "expected an array of unit names");
+        for (size_t i = 0; i < v->array.n; i++) {
+                const TomlValue *item = v->array.items[i];
+                if (item->type != TOML_STRING || !unit_name_is_valid(item->string.data))
+                        return bad_value(path, item, "safe-mode", "mask", "expected unit names like \"foo.service\"");
+        }
+        mask = calloc(v->array.n ? v->array.n : 1, sizeof(char *));
+        if (!mask)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_safe_mode_mask; i++)
+                free(c->safe_mode_mask[i]);
+        free(c->safe_mode_mask);
+        c->safe_mode_mask = mask;
+        c->n_safe_mode_mask = 0;
+        for (size_t i = 0; i < v->array.n; i++) {
+                mask[i] = strdup(v->array.items[i]->string.data);
+                if (!mask[i])
+                        return -ENOMEM;
+                c->n_safe_mode_mask++;
+        }
+        return 0;
+}
+
+static int parse_channels(const char *path, const TomlValue *t, RealmbootConfig *c) {
+        int r = 0;
+
+        c->channels = calloc(MIN(t->table.n, (size_t) CONFIG_MAX_CHANNELS) + 1, sizeof(ConfigChannel));
+        if (!c->channels)
+                return -ENOMEM;
+        for (size_t i = 0; i < t->table.n; i++) {
+                const char *name = t->table.keys[i];
+                const TomlValue *v = t->table.values[i];
+                ConfigChannel *ch = &c->channels[c->n_channels];
+
+                if (c->n_channels >= CONFIG_MAX_CHANNELS) {
+                        r = bad_value(path, v, "channels", name, "too many channels");
+                        break;
+                }
+                if (!realmfs_name_is_valid(name) || streq(name, "realmfs-user")) {
+                        r = bad_value(path, v, "channels", name, "invalid channel name");
+                        continue;
+                }
+                if (v->type != TOML_STRING || hex_decode(v->string.data, ch->public_key, 32) < 0) {
+                        r = bad_value(path, v, "channels", name, "expected a public key of 64 hex digits");
+                        continue;
+                }
+                ch->name = strdup(name);
+                if (!ch->name)
+                        return -ENOMEM;
+                c->n_channels++;
+        }
+        return r;
+}
+
+int realmboot_config_load(const char *path, RealmbootConfig *ret) {
+        _cleanup_free_ char *rooted = NULL, *text = NULL, *error = NULL;
+        TomlValue *doc = NULL;
+        size_t len;
+        int r, result = 0;
+
+        r = config_defaults(ret);
+        if (r < 0)
+                return log_oom();
+        if (!path) {
+                r = path_with_root(REALMBOOT_CONFIG_PATH, &rooted);
+                if (r < 0)
+                        return log_oom();
+                path = rooted;
+        }
+
+        r = read_full_file(path, CONFIG_MAX_SIZE, false, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read: %m; using defaults", path);
+        r = toml_parse(text, len, path, 0, &doc, &error);
+        if (r < 0) {
+                log_error("%s; using defaults", error ? error : path);
+                return -EBADMSG;
+        }
+
+        for (size_t i = 0; i < doc->table.n; i++) {
+                const char *name = doc->table.keys[i];
+                const TomlValue *t = doc->table.values[i];
+
+                if (t->type != TOML_TABLE) {
+                        log_warning("%s:%u:%u: unknown key '%s' outside a table, ignored", path, t->line,
+                                    t->column, name);
+                        continue;
+                }
+                if (streq(name, "keys"))
+                        r = parse_keys(path, t, ret);
+                else if (streq(name, "realms"))
+                        r = parse_realms(path, t, ret);
+                else if (streq(name, "safe-mode"))
+                        r = parse_safe_mode(path, t, ret);
+                else if (streq(name, "channels"))
+                        r = parse_channels(path, t, ret);
+                else {
+                        log_warning("%s:%u:%u: unknown table [%s], ignored", path, t->line, t->column, name);
+                        r = 0;
+                }
+                if (r == -ENOMEM) {
+                        toml_free(doc);
+                        return log_oom();
+                }
+                if (r < 0)
+                        result = r;
+        }
+        toml_free(doc);
+        return result;
+}
+
+const uint8_t *realmboot_config_channel_key(const RealmbootConfig *c, const char *name) {
+        for (size_t i = 0; i < c->n_channels; i++)
+                if (streq(c->channels[i].name, name))
+                        return c->channels[i].public_key;
+        return NULL;
+}
+
+/* ---- realm directory ---- */
+
+static void realm_entry_clear(RealmEntry *e) {
+        free(e->name);
+        free(e->realmfs);
+        free(e->config_path);
+        *e = (RealmEntry) {};
+}
+
+void realm_entries_free(RealmEntry *e, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                realm_entry_clear(&e[i]);
+        free(e);
+}
+
+/* Reads one realm's config into e; -EBADMSG (logged) if the realm must be
+ * skipped. */
+static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
+        _cleanup_free_ char *text = NULL, *error = NULL;
+        TomlValue *doc = NULL;
+        const TomlValue *v;
+        size_t len;
+        int r;
+
+        if (set_str(&e->realmfs, c->default_realmfs) < 0)
+                return -ENOMEM;
+        r = read_full_file(e->config_path, CONFIG_MAX_SIZE, false, &text, &len);
+        if (r == -ENOENT)
+                return 0; /* a realm without config uses the defaults */
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read realm config: %m; skipping realm %s", e->config_path,
+                                       e->name);
+        r = toml_parse(text, len, e->config_path, 0, &doc, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                log_error("%s; skipping realm %s", error ? error : e->config_path, e->name);
+                return -EBADMSG;
+        }
+
+        r = 0;
+        if ((v = toml_table_get(doc, "realmfs"))) {
+                if (v->type != TOML_STRING || !realmfs_name_is_valid(v->string.data)) {
+                        log_error("%s:%u:%u: realmfs: not a valid RealmFS name; skipping realm %s", e->config_path,
+                                  v->line, v->column, e->name);
+                        r = -EBADMSG;
+                } else if (set_str(&e->realmfs, v->string.data) < 0)
+                        r = -ENOMEM;
+        }
+        if (r >= 0 && (v = toml_table_get(doc, "autostart"))) {
+                if (v->type != TOML_BOOLEAN) {
+                        log_error("%s:%u:%u: autostart: expected true or false; skipping realm %s",
+                                  e->config_path, v->line, v->column, e->name);
+                        r = -EBADMSG;
+                } else
+                        e->autostart = v->boolean;
+        }
+        toml_free(doc);
+        return r;
+}
+
+static int entry_compare(const void *a, const void *b) {
+        return strcmp(((const RealmEntry *) a)->name, ((const RealmEntry *) b)->name);
+}
+
+int realm_scan(const RealmbootConfig *c, RealmEntry **ret, size_t *ret_n) {
+        _cleanup_free_ char *dir = NULL;
+        RealmEntry *entries = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        r = path_with_root(c->realms_directory, &dir);
+        if (r < 0)
+                return log_oom();
+        d = opendir(dir);
+        if (!d) {
+                *ret = NULL;
+                *ret_n = 0;
+                if (errno == ENOENT)
+                        return 0;
+                return log_error_errno(errno, "%s: cannot open realm directory: %m", dir);
+        }
+
+        while ((errno = 0, de = readdir(d))) {
+                const char *name;
+                RealmEntry e = {};
+
+                if (!string_has_prefix(de->d_name, "realm-"))
+                        continue;
+                name = de->d_name + strlen("realm-");
+                if (!realm_name_is_valid(name)) {
+                        log_warning("%s/%s: invalid realm name, skipping", dir, de->d_name);
+                        continue;
+                }
+                e.name = strdup(name);
+                if (!e.name || asprintf(&e.config_path, "%s/%s/config", dir, de->d_name) < 0) {
+                        e.config_path = NULL;
+                        r = -ENOMEM;
+                } else
+                        r = realm_read_config(c, &e);
+                if (r >= 0 && n == cap) {
+                        RealmEntry *ne = realloc(entries, (cap = cap ? cap * 2 : 16) * sizeof *entries);
+                        if (ne)
+                                entries = ne;
+                        else
+                                r = -ENOMEM;
+                }
+                if (r < 0) {
+                        realm_entry_clear(&e);
+                        if (r == -ENOMEM)
+                                break;
+                        r = 0; /* this realm is skipped (logged); the others go on */
+                        continue;
+                }
+                entries[n++] = e;
+        }
+        closedir(d);
+        if (r < 0) {
+                realm_entries_free(entries, n);
+                return log_oom();
+        }
+        if (n > 0)
+                qsort(entries, n, sizeof *entries, entry_compare);
+        *ret = entries;
+        *ret_n = n;
+        return 0;
+}

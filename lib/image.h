@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* RealmFS images as a whole: header + data + verity, and the trust rules of
+ * DESIGN.md ("Trust").  realmfsctl is a thin front over these. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "header.h"
+
+typedef struct TrustedKey {
+        char channel[64];  /* "realmfs-user" for the user key */
+        uint8_t public_key[32];
+        char origin[32];   /* where it came from, for messages: "kernel key", "config", "command line", "--public-key" */
+} TrustedKey;
+
+typedef struct RealmfsImage {
+        char *path;
+        char *name;        /* NAME of NAME-realmfs.img */
+        RealmfsHeader header;
+        RealmfsMetainfo meta;
+        uint64_t file_size;
+} RealmfsImage;
+
+/* Reads and checks everything short of signature and data: file name,
+ * header, metainfo sealed and naming this image, no compressed data, file
+ * long enough for data and hash area.  Logs one line naming the file. */
+int realmfs_image_open(const char *path, RealmfsImage *ret);
+void realmfs_image_close(RealmfsImage *img);
+
+/* Checks the signature.  With match_channel, only keys of the image's
+ * channel count (the boot-time rule); otherwise any given key may verify
+ * (explicit --public-key).  Logs one line on failure:
+ * -ENOKEY unsigned or no key for the channel, -EKEYREJECTED bad signature. */
+int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys,
+                                  bool match_channel);
+
+/* Verifies every data and hash block against the signed verity-root, in
+ * userspace, through a read-only loop device.  Logs one line on failure. */
+int realmfs_image_verify_data(const RealmfsImage *img);
+
+/* Collects the trusted keys of this system: kernel key realmfs-user-public,
+ * [channels] of the config, realmboot.channel= of the command line. */
+int trust_collect(TrustedKey **ret, size_t *ret_n);
+
+typedef struct RealmfsCreateParams {
+        const char *name;
+        const char *from_dir;
+        const char *channel;  /* NULL: realmfs-user */
+        const char *owner;    /* NULL: none */
+        const char *mkfs;     /* NULL: MKFS_EXT4 */
+} RealmfsCreateParams;
+
+/* Builds OUT (must be named NAME-realmfs.img): ext4 from from_dir, verity
+ * tree with a fresh salt, header with all metainfo keys signed with seed.
+ * Written to a temporary file and renamed: never a half-written OUT. */
+int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const uint8_t seed[32]);
+
+/* Re-seals an existing image: new salt and verity tree, version + 1, new
+ * timestamp and signature, channel set to the signer's; unknown metainfo keys
+ * kept.  Atomic likewise. */
+int realmfs_image_sign(const char *path, const char *channel /* NULL: realmfs-user */, const uint8_t seed[32]);

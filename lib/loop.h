@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Loop devices over a part of an image file.  libcryptsetup reads the verity
+ * data device from offset 0, and a RealmFS image has its 4096-byte header
+ * first, so the data area is exposed as a loop device starting at 4096 (the
+ * same arrangement Citadel uses). */
+
+typedef struct LoopDevice {
+        int fd;       /* open on the loop device; closing it lets autoclear detach */
+        char *path;   /* /dev/loopN */
+        int nr;
+} LoopDevice;
+
+#define LOOP_DEVICE_NULL ((LoopDevice) { .fd = -1, .path = NULL, .nr = -1 })
+
+/* Attaches image[offset, offset+sizelimit) (sizelimit 0 = to the end) to a
+ * free loop device, read-only unless writable, with LO_FLAGS_AUTOCLEAR so the
+ * device goes away when its last user closes it.  direct_io avoids double
+ * caching when the backing file is on a real disk (ignored if refused). */
+int loop_device_attach(const char *image, uint64_t offset, uint64_t sizelimit, bool writable,
+                       bool direct_io, LoopDevice *ret);
+
+/* Closes our fd (autoclear then detaches once unused) and frees the path. */
+void loop_device_release(LoopDevice *d);
+
+/* Clears the loop device explicitly (LOOP_CLR_FD), for detach. */
+int loop_device_detach_path(const char *path);

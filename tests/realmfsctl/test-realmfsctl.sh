@@ -1,0 +1,213 @@
+#!/bin/bash
+# End-to-end tests of realmfsctl on the host: keyring, create, inspect,
+# verify (userspace verity through a loop device), sign, and every kind of
+# bad input getting exit 1 and exactly one line on stderr.
+# Usage: test-realmfsctl.sh PATH-TO-REALMFSCTL
+set -u
+ctl=$1
+work=$(mktemp -d /tmp/test-realmfsctl-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+n_ok=0
+n_fail=0
+
+ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
+fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+
+# expect EXIT DESCRIPTION -- COMMAND...: exit status must match; for exit 1
+# stderr must be exactly one line (no crash: a signal gives 128+).
+expect() {
+        local want=$1 desc=$2; shift 3
+        "$@" >"$work/out" 2>"$work/err"
+        local got=$? lines
+        lines=$(wc -l <"$work/err")
+        if [ "$got" -ne "$want" ]; then
+                fail "$desc: exit $got, expected $want; stderr: $(head -3 "$work/err")"
+        elif [ "$want" -eq 1 ] && [ "$lines" -ne 1 ]; then
+                fail "$desc: $lines lines on stderr, expected one: $(cat "$work/err")"
+        else
+                ok "$desc${lines:+ }$( [ "$want" -ne 0 ] && head -1 "$work/err")"
+        fi
+}
+
+# Runs a command in a new private session keyring; keyctl's own notice goes
+# to /dev/null, the command's stderr stays.
+insession() { keyctl session - bash -c 'exec "$@" 2>&3' _ "$@" 3>&2 2>/dev/null; }
+
+hex2bin() { /usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
+flip() { # file offset: xor one byte with 0x01
+        /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+with open(p, "r+b") as f:
+    f.seek(off); b = f.read(1); f.seek(off); f.write(bytes([b[0] ^ 1]))
+PY
+}
+meta_field() { "$ctl" inspect --json "$1" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["metainfo"][sys.argv[1]])' "$2"; }
+
+printf 'secret pass\n' >"$work/pass"
+printf 'other pass' >"$work/pass2"
+printf 'vendor pass\n' >"$work/vpass"
+mkdir -p "$work/tree/etc" "$work/tree/bin" "$work/img"
+echo "hello realm" >"$work/tree/etc/motd"
+head -c 300000 /dev/urandom >"$work/tree/bin/blob"
+ln -s motd "$work/tree/etc/link"
+
+# --- program basics
+expect 0 "--help" -- "$ctl" --help
+expect 0 "--version" -- "$ctl" --version
+expect 2 "no command" -- "$ctl"
+expect 2 "unknown command" -- "$ctl" frobnicate
+expect 2 "unknown option" -- "$ctl" inspect --frob x
+expect 2 "verify bad --public-key hex" -- "$ctl" verify --public-key 12zz "$work/img/x-realmfs.img"
+
+# --- keyring
+kr=$work/keyring
+expect 0 "keyring init" -- "$ctl" keyring init --keyring "$kr" --passphrase-file "$work/pass"
+[ "$(stat -c %a "$kr")" = 600 ] && ok "keyring mode 0600" || fail "keyring mode $(stat -c %a "$kr")"
+expect 1 "keyring init refuses to overwrite" -- "$ctl" keyring init --keyring "$kr" --passphrase-file "$work/pass"
+pk=$("$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass")
+[[ $pk =~ ^[0-9a-f]{64}$ ]] && ok "show-public prints 64 hex" || fail "show-public printed '$pk'"
+expect 1 "show-public wrong passphrase" -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass2"
+[ ! -s "$work/out" ] && ok "nothing on stdout after a wrong passphrase" || fail "stdout not empty"
+expect 1 "keyring missing file" -- "$ctl" keyring show-public --keyring "$work/none" --passphrase-file "$work/pass"
+head -c 40 "$kr" >"$work/short-keyring"
+expect 1 "keyring truncated" -- "$ctl" keyring show-public --keyring "$work/short-keyring" --passphrase-file "$work/pass"
+expect 0 "keyring passwd" -- "$ctl" keyring passwd --keyring "$kr" --passphrase-file "$work/pass" --new-passphrase-file "$work/pass2"
+[ "$("$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass2")" = "$pk" ] && ok "same key after passwd" || fail "key changed by passwd"
+expect 1 "old passphrase rejected after passwd" -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass"
+expect 0 "keyring passwd back" -- "$ctl" keyring passwd --keyring "$kr" --passphrase-file "$work/pass2" --new-passphrase-file "$work/pass"
+[ -z "$(ls -A "$work" | grep '^\.#')" ] && ok "no temporary files left" || fail "temporary files left: $(ls -A "$work")"
+
+# --- create, inspect, verify
+img=$work/img/main-realmfs.img
+expect 0 "create" -- "$ctl" create --name main --from "$work/tree" --owner main --keyring "$kr" --passphrase-file "$work/pass" "$img"
+expect 0 "inspect" -- "$ctl" inspect "$img"
+grep -q '^signed:   yes' "$work/out" && ok "inspect says signed" || fail "inspect output: $(cat "$work/out")"
+"$ctl" inspect --json "$img" >"$work/json" && /usr/bin/python3 - "$work/json" <<'PY' && ok "inspect --json fields" || fail "inspect --json: $(cat "$work/json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["metainfo"]
+assert d["signed"] is True and isinstance(d["status"], int) and isinstance(d["flags"], int), d
+assert m["image-type"] == "realmfs" and m["realmfs-name"] == "main" and m["channel"] == "realmfs-user", m
+assert m["realmfs-owner"] == "main" and m["version"] == 1 and isinstance(m["nblocks"], int), m
+assert len(m["verity-salt"]) == 64 and len(m["verity-root"]) == 64 and len(m["shasum"]) == 64, m
+assert d["tag"] == m["verity-root"][:8]
+PY
+expect 0 "verify with --public-key" -- "$ctl" verify --public-key "$pk" "$img"
+other=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+expect 1 "verify with an untrusted key" -- "$ctl" verify --public-key "$other" "$img"
+expect 0 "verify with two keys, one right" -- "$ctl" verify --public-key "$other" --public-key "$pk" "$img"
+expect 1 "verify without any trusted key" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$img"
+hex2bin "$pk" >"$work/pk.bin"
+expect 0 "verify with kernel key realmfs-user-public" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" \
+        bash -c 'keyctl padd user realmfs-user-public @s <"$1" >/dev/null && exec "$2" verify "$3"' _ "$work/pk.bin" "$ctl" "$img"
+nblocks=$(meta_field "$img" nblocks)
+size=$(stat -c %s "$img")
+[ "$size" -gt $(( (nblocks + 1) * 4096 )) ] && ok "image has a hash area ($size bytes, $nblocks blocks)" || fail "image size $size"
+
+# --- channel keys from config and command line
+vkr=$work/vendor-keyring
+"$ctl" keyring init --keyring "$vkr" --passphrase-file "$work/vpass" >/dev/null 2>&1
+vpk=$("$ctl" keyring show-public --keyring "$vkr" --passphrase-file "$work/vpass")
+vimg=$work/img/tools-realmfs.img
+expect 0 "create channel image" -- "$ctl" create --name tools --from "$work/tree" --channel vendor --keyring "$vkr" --passphrase-file "$work/vpass" "$vimg"
+[ "$(meta_field "$vimg" channel)" = vendor ] && ok "channel recorded" || fail "channel not recorded"
+mkdir -p "$work/croot/etc/realmboot"
+printf '[channels]\nvendor = "%s"\n' "$vpk" >"$work/croot/etc/realmboot/realmboot.conf"
+expect 0 "verify channel key from config" -- insession env REALMBOOT_ROOT="$work/croot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
+expect 0 "verify channel key from command line" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="quiet realmboot.channel=vendor:$vpk" "$ctl" verify "$vimg"
+expect 1 "user key does not vouch for a vendor-channel image" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" \
+        bash -c 'keyctl padd user realmfs-user-public @s <"$1" >/dev/null && exec "$2" verify "$3"' _ "$work/pk.bin" "$ctl" "$vimg"
+printf '[channels]\nvendor = "%s"\n' "$pk" >"$work/croot/etc/realmboot/realmboot.conf"
+expect 1 "vendor image with wrong channel key in config" -- insession env REALMBOOT_ROOT="$work/croot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
+
+# --- sign (re-seal)
+salt1=$(meta_field "$img" verity-salt)
+expect 0 "sign" -- "$ctl" sign --keyring "$kr" --passphrase-file "$work/pass" "$img"
+[ "$(meta_field "$img" version)" = 2 ] && ok "sign bumps version" || fail "version $(meta_field "$img" version)"
+[ "$(meta_field "$img" verity-salt)" != "$salt1" ] && ok "sign uses a fresh salt" || fail "salt unchanged"
+[ "$(meta_field "$img" realmfs-owner)" = main ] && ok "sign keeps other keys" || fail "owner lost"
+expect 0 "verify after sign" -- "$ctl" verify --public-key "$pk" "$img"
+cp "$img" "$work/before-sign"
+expect 1 "sign with wrong passphrase" -- "$ctl" sign --keyring "$kr" --passphrase-file "$work/pass2" "$img"
+cmp -s "$img" "$work/before-sign" && ok "failed sign leaves the image untouched" || fail "image changed by failed sign"
+
+# --- create refusals, nothing half-written
+expect 1 "create: output not NAME-realmfs.img" -- "$ctl" create --name main --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/wrong.img"
+expect 1 "create: invalid name" -- "$ctl" create --name 1bad --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/1bad-realmfs.img"
+expect 1 "create: missing source dir" -- "$ctl" create --name gone --from "$work/nonexistent" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/gone-realmfs.img"
+expect 1 "create: wrong passphrase" -- "$ctl" create --name gone --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass2" "$work/img/gone-realmfs.img"
+expect 2 "create: missing --keyring" -- "$ctl" create --name gone --from "$work/tree" "$work/img/gone-realmfs.img"
+[ "$(ls -A "$work/img")" = "$(printf 'main-realmfs.img\ntools-realmfs.img')" ] && ok "no partial output files" || fail "left: $(ls -A "$work/img")"
+
+# --- bad images: each exit 1 with one line
+bad=$work/bad
+mkdir -p "$bad"
+mk() { mkdir -p "$bad/$1"; cp "$img" "$bad/$1/main-realmfs.img"; echo "$bad/$1/main-realmfs.img"; }
+b=$(mk trunc); head -c 1000 "$img" >"$b"
+expect 1 "truncated inside the header" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "inspect truncated inside the header" -- "$ctl" inspect "$b"
+b=$(mk trunc2); truncate -s $(( (nblocks + 1) * 4096 )) "$b"
+expect 1 "truncated: hash area missing" -- "$ctl" verify --public-key "$pk" "$b"
+b=$(mk magic); printf 'XGOS' | dd of="$b" conv=notrunc status=none
+expect 1 "wrong magic" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "inspect wrong magic" -- "$ctl" inspect "$b"
+b=$(mk len0); printf '\x00\x00' | dd of="$b" bs=1 seek=6 conv=notrunc status=none
+expect 1 "metainfo length 0" -- "$ctl" inspect "$b"
+b=$(mk len4025); printf '\x0f\xb9' | dd of="$b" bs=1 seek=6 conv=notrunc status=none
+expect 1 "metainfo length 4025" -- "$ctl" inspect "$b"
+b=$(mk badhex)
+/usr/bin/python3 - "$b" <<'PY'
+import sys
+p = sys.argv[1]
+with open(p, "r+b") as f:
+    h = bytearray(f.read(4096))
+    n = h[6] << 8 | h[7]
+    m = bytes(h[8:8 + n])
+    i = m.index(b'verity-root = "') + len('verity-root = "')
+    h[8 + i] = ord('z')
+    f.seek(0); f.write(h)
+PY
+expect 1 "bad hex in verity-root" -- "$ctl" verify --public-key "$pk" "$b"
+b=$(mk unsigned)
+/usr/bin/python3 - "$b" <<'PY'
+import sys
+p = sys.argv[1]
+with open(p, "r+b") as f:
+    h = bytearray(f.read(4096))
+    n = h[6] << 8 | h[7]
+    h[8 + n:8 + n + 64] = bytes(64)
+    f.seek(0); f.write(h)
+PY
+expect 1 "unsigned image" -- "$ctl" verify --public-key "$pk" "$b"
+grep -q "not signed" "$work/err" && ok "unsigned named as such" || fail "message: $(cat "$work/err")"
+cp "$img" "$bad/other-realmfs.img"
+expect 1 "wrong name (file renamed)" -- "$ctl" verify --public-key "$pk" "$bad/other-realmfs.img"
+cp "$img" "$bad/noname.img"
+expect 1 "file not named NAME-realmfs.img" -- "$ctl" verify --public-key "$pk" "$bad/noname.img"
+b=$(mk fliphdr); flip "$b" 20
+expect 1 "flipped byte in header metainfo" -- "$ctl" verify --public-key "$pk" "$b"
+b=$(mk flipvalue)
+off=$(/usr/bin/python3 -c 'import sys; h=open(sys.argv[1],"rb").read(4096); print(8 + h.index(b"shasum = \"") + 12)' "$b")
+flip "$b" "$off"
+expect 1 "flipped byte in a metainfo value (still valid TOML)" -- "$ctl" verify --public-key "$pk" "$b"
+grep -q "signature does not verify" "$work/err" && ok "metainfo change caught by the signature" || fail "message: $(cat "$work/err")"
+mlen=$(/usr/bin/python3 -c 'import sys; h=open(sys.argv[1],"rb").read(8); print(h[6]<<8|h[7])' "$img")
+b=$(mk flipsig); flip "$b" $((8 + mlen + 10))
+expect 1 "flipped byte in signature" -- "$ctl" verify --public-key "$pk" "$b"
+b=$(mk flipzero); flip "$b" 4000
+expect 1 "flipped byte in header padding" -- "$ctl" verify --public-key "$pk" "$b"
+b=$(mk flipdata); flip "$b" $((4096 + nblocks * 4096 / 2 + 123))
+expect 1 "flipped byte in data area" -- "$ctl" verify --public-key "$pk" "$b"
+grep -q "does not match the signed verity-root" "$work/err" && ok "data corruption named" || fail "message: $(cat "$work/err")"
+b=$(mk flipsb); flip "$b" $((4096 + nblocks * 4096 + 100))
+expect 1 "flipped byte in verity superblock (salt)" -- "$ctl" verify --public-key "$pk" "$b"
+b=$(mk fliptree); flip "$b" $((4096 + nblocks * 4096 + 4096 + 7))
+expect 1 "flipped byte in hash tree" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "nonexistent image" -- "$ctl" verify --public-key "$pk" "$bad/none-realmfs.img"
+expect 1 "directory as image" -- "$ctl" inspect "$bad"
+b=$(mk rand); head -c 8192 /dev/urandom >"$b"
+expect 1 "random bytes" -- "$ctl" inspect "$b"
+
+echo "$n_ok passed, $n_fail failed"
+[ "$n_fail" -eq 0 ]

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/stat.h>
+
+#include "config.h"
+#include "fileio.h"
+#include "log.h"
+#include "tests.h"
+
+static char root[] = "/tmp/test-config-XXXXXX";
+
+static void put(const char *rel, const char *content) {
+        char path[512], cmd[600];
+
+        snprintf(path, sizeof path, "%s/%s", root, rel);
+        snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+        ASSERT_EQ(system(cmd), 0);
+        ASSERT_OK(write_file_atomic(path, content, strlen(content), 0644, false));
+}
+
+TEST(defaults) {
+        RealmbootConfig c;
+
+        ASSERT_OK(realmboot_config_load(NULL, &c));
+        ASSERT_EQ(c.key_mode, KEY_MODE_PAIR);
+        ASSERT_STREQ(c.keyring, "/storage/keyring");
+        ASSERT_EQ(c.ask_timeout_sec, 90);
+        ASSERT_STREQ(c.realms_directory, "/realms");
+        ASSERT_STREQ(c.images_directory, "/storage/realms/realmfs-images");
+        ASSERT_STREQ(c.default_realmfs, "base");
+        ASSERT_EQ(c.n_safe_mode_mask, 4);
+        ASSERT_STREQ(c.safe_mode_mask[3], "realms.target");
+        ASSERT_EQ(c.n_channels, 0);
+        realmboot_config_done(&c);
+}
+
+TEST(full) {
+        RealmbootConfig c;
+
+        put("etc/realmboot/realmboot.conf",
+            "# test\n"
+            "[keys]\nmode = \"public\"\nkeyring = \"/data/keyring\"\nask-timeout = 30\n"
+            "[realms]\ndirectory = \"/r\"\nimages = \"/img\"\ndefault-realmfs = \"main\"\n"
+            "[safe-mode]\nmask = [\"a.service\", \"b.target\"]\n"
+            "[channels]\nvendor = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n");
+        ASSERT_OK(realmboot_config_load(NULL, &c));
+        ASSERT_EQ(c.key_mode, KEY_MODE_PUBLIC);
+        ASSERT_STREQ(c.keyring, "/data/keyring");
+        ASSERT_EQ(c.ask_timeout_sec, 30);
+        ASSERT_STREQ(c.realms_directory, "/r");
+        ASSERT_STREQ(c.images_directory, "/img");
+        ASSERT_STREQ(c.default_realmfs, "main");
+        ASSERT_EQ(c.n_safe_mode_mask, 2);
+        ASSERT_STREQ(c.safe_mode_mask[1], "b.target");
+        ASSERT_EQ(c.n_channels, 1);
+        ASSERT_TRUE(realmboot_config_channel_key(&c, "vendor") != NULL);
+        ASSERT_EQ(realmboot_config_channel_key(&c, "vendor")[31], 0xff);
+        ASSERT_TRUE(realmboot_config_channel_key(&c, "other") == NULL);
+        realmboot_config_done(&c);
+}
+
+TEST(bad_values_keep_defaults) {
+        RealmbootConfig c;
+
+        put("etc/realmboot/realmboot.conf",
+            "[keys]\nmode = \"both\"\nkeyring = \"relative\"\n"
+            "[realms]\ndefault-realmfs = \"-bad\"\n"
+            "[channels]\nx = \"00\"\nrealmfs-user = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n"
+            "[unknown]\nfoo = 1\n");
+        ASSERT_EQ(realmboot_config_load(NULL, &c), -EBADMSG);
+        ASSERT_EQ(c.key_mode, KEY_MODE_PAIR);
+        ASSERT_STREQ(c.keyring, "/storage/keyring");
+        ASSERT_STREQ(c.default_realmfs, "base");
+        ASSERT_EQ(c.n_channels, 0);
+        realmboot_config_done(&c);
+
+        /* a syntax error: the whole file is ignored, defaults */
+        put("etc/realmboot/realmboot.conf", "[keys]\nmode = pair\n");
+        ASSERT_EQ(realmboot_config_load(NULL, &c), -EBADMSG);
+        ASSERT_EQ(c.key_mode, KEY_MODE_PAIR);
+        realmboot_config_done(&c);
+}
+
+TEST(realm_scan) {
+        RealmbootConfig c;
+        RealmEntry *e;
+        size_t n;
+
+        put("etc/realmboot/realmboot.conf", "[realms]\ndirectory = \"/realms\"\n");
+        put("realms/realm-main/config", "realmfs = \"work-tools\"\nautostart = true\nuse-gpu = false\n[options]\nx = 1\n");
+        put("realms/realm-noconf/.keep", "");
+        put("realms/realm-broken/config", "realmfs = \n");
+        put("realms/realm-badfs/config", "realmfs = \"../etc\"\n");
+        put("realms/realm-badauto/config", "autostart = \"yes\"\n");
+        put("realms/realm-1bad/config", "");
+        put("realms/other/config", "");
+        ASSERT_OK(realmboot_config_load(NULL, &c));
+        ASSERT_OK(realm_scan(&c, &e, &n));
+        ASSERT_EQ(n, 2);
+        ASSERT_STREQ(e[0].name, "main");
+        ASSERT_STREQ(e[0].realmfs, "work-tools");
+        ASSERT_TRUE(e[0].autostart);
+        ASSERT_STREQ(e[1].name, "noconf");
+        ASSERT_STREQ(e[1].realmfs, "base");
+        ASSERT_TRUE(!e[1].autostart);
+        realm_entries_free(e, n);
+        realmboot_config_done(&c);
+}
+
+TEST(realm_scan_missing_dir) {
+        RealmbootConfig c;
+        RealmEntry *e;
+        size_t n;
+
+        put("etc/realmboot/realmboot.conf", "[realms]\ndirectory = \"/nonexistent\"\n");
+        ASSERT_OK(realmboot_config_load(NULL, &c));
+        ASSERT_OK(realm_scan(&c, &e, &n));
+        ASSERT_EQ(n, 0);
+        realm_entries_free(e, n);
+        realmboot_config_done(&c);
+}
+
+int main(void) {
+        char cmd[300];
+
+        ASSERT_TRUE(mkdtemp(root));
+        setenv("REALMBOOT_ROOT", root, 1);
+        log_set_max_level(LOG_DEBUG);
+        RUN(defaults);
+        RUN(full);
+        RUN(bad_values_keep_defaults);
+        RUN(realm_scan);
+        RUN(realm_scan_missing_dir);
+        snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+        return system(cmd) == 0 ? 0 : 1;
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sodium.h>
+
+#include "header.h"
+#include "tests.h"
+#include "util.h"
+
+static const char meta[] =
+        "image-type = \"realmfs\"\n"
+        "realmfs-name = \"main\"\n"
+        "channel = \"realmfs-user\"\n"
+        "version = 3\n"
+        "timestamp = \"1700000000\"\n"
+        "nblocks = 2560\n"
+        "shasum = \"abc\"\n"
+        "verity-salt = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n"
+        "verity-root = \"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\"\n"
+        "extra-key = [1, 2]\n"
+        "[custom]\n"
+        "x = \"y\"\n";
+
+static void make_block(uint8_t block[4096], size_t len) {
+        memset(block, 0, 4096);
+        memcpy(block, "SGOS", 4);
+        block[4] = 3;
+        block[5] = 0x02;
+        block[6] = (uint8_t) (len >> 8);
+        block[7] = (uint8_t) len;
+        memset(block + 8, 'a', MIN(len, (size_t) 4088));
+}
+
+TEST(parse_layout) {
+        uint8_t block[4096], out[4096];
+        RealmfsHeader h;
+        const char *reason = NULL;
+
+        make_block(block, strlen(meta));
+        memcpy(block + 8, meta, strlen(meta));
+        memset(block + 8 + strlen(meta), 0x5a, 64);
+        ASSERT_OK(realmfs_header_parse(block, &h, &reason));
+        ASSERT_EQ(h.status, 3);
+        ASSERT_EQ(h.flags, 2);
+        ASSERT_EQ(h.metainfo_len, strlen(meta));
+        ASSERT_STREQ(h.metainfo, meta);
+        ASSERT_EQ(h.signature[0], 0x5a);
+        ASSERT_TRUE(realmfs_header_is_signed(&h));
+        realmfs_header_serialize(&h, out);
+        ASSERT_TRUE(memcmp(block, out, 4096) == 0);
+}
+
+TEST(parse_bad) {
+        uint8_t block[4096];
+        RealmfsHeader h;
+        const char *reason = NULL;
+
+        make_block(block, 10);
+        block[0] = 'X';
+        ASSERT_EQ(realmfs_header_parse(block, &h, &reason), -EBADMSG);
+        ASSERT_STREQ(reason, "bad magic (not a RealmFS image)");
+
+        make_block(block, 0);
+        ASSERT_EQ(realmfs_header_parse(block, &h, &reason), -EBADMSG);
+        ASSERT_STREQ(reason, "metainfo length is 0");
+
+        make_block(block, 4025);
+        ASSERT_EQ(realmfs_header_parse(block, &h, &reason), -EBADMSG);
+        ASSERT_STREQ(reason, "metainfo length exceeds 4024");
+
+        /* 4024 is the largest that fits: metainfo + signature end at 4096 */
+        make_block(block, 4024);
+        ASSERT_OK(realmfs_header_parse(block, &h, &reason));
+        ASSERT_EQ(h.metainfo_len, 4024);
+
+        make_block(block, 10);
+        block[4] = 7;
+        ASSERT_EQ(realmfs_header_parse(block, &h, &reason), -EBADMSG);
+        make_block(block, 10);
+        block[5] = 0x08;
+        ASSERT_EQ(realmfs_header_parse(block, &h, &reason), -EBADMSG);
+        make_block(block, 10);
+        block[4095] = 1;
+        ASSERT_EQ(realmfs_header_parse(block, &h, &reason), -EBADMSG);
+        ASSERT_STREQ(reason, "non-zero bytes after the signature");
+}
+
+TEST(sign_verify) {
+        RealmfsHeader h = { .status = 1 };
+        uint8_t seed[32], pk[32], sk[64], other_pk[32];
+
+        randombytes_buf(seed, sizeof seed);
+        crypto_sign_seed_keypair(pk, sk, seed);
+        crypto_sign_keypair(other_pk, sk);
+
+        ASSERT_OK(realmfs_header_set_metainfo(&h, meta, strlen(meta)));
+        ASSERT_TRUE(!realmfs_header_is_signed(&h));
+        ASSERT_EQ(realmfs_header_verify(&h, pk), -ENOKEY);
+        ASSERT_OK(realmfs_header_sign(&h, seed));
+        ASSERT_OK(realmfs_header_verify(&h, pk));
+        ASSERT_EQ(realmfs_header_verify(&h, other_pk), -EKEYREJECTED);
+
+        /* independent check: libsodium over exactly the metainfo bytes */
+        ASSERT_OK(crypto_sign_verify_detached(h.signature, (const uint8_t *) meta, strlen(meta), pk));
+
+        h.metainfo[5] ^= 1;
+        ASSERT_EQ(realmfs_header_verify(&h, pk), -EKEYREJECTED);
+        h.metainfo[5] ^= 1;
+        h.signature[63] ^= 0x80;
+        ASSERT_EQ(realmfs_header_verify(&h, pk), -EKEYREJECTED);
+
+        ASSERT_EQ(realmfs_header_set_metainfo(&h, meta, 0), -E2BIG);
+        {
+                char big[4025];
+                memset(big, 'a', sizeof big);
+                ASSERT_EQ(realmfs_header_set_metainfo(&h, big, 4025), -E2BIG);
+                ASSERT_OK(realmfs_header_set_metainfo(&h, big, 4024));
+        }
+}
+
+TEST(metainfo) {
+        RealmfsMetainfo m;
+        char *error = NULL, *text;
+        size_t len;
+        const char *reason;
+        char hex[65];
+
+        ASSERT_OK(realmfs_metainfo_parse(meta, strlen(meta), "img", &m, &error));
+        ASSERT_STREQ(m.image_type, "realmfs");
+        ASSERT_STREQ(m.realmfs_name, "main");
+        ASSERT_TRUE(m.realmfs_owner == NULL);
+        ASSERT_EQ(m.version, 3);
+        ASSERT_EQ(m.nblocks, 2560);
+        ASSERT_TRUE(m.has_verity);
+        ASSERT_EQ(m.verity.nblocks, 2560);
+        hex_encode(m.verity.root_hash, 32, hex);
+        ASSERT_STREQ(hex, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100");
+        ASSERT_OK(realmfs_metainfo_check_sealed(&m, &reason));
+
+        /* serialization keeps the unknown keys and tables, round-trips */
+        m.version = 4;
+        ASSERT_OK(realmfs_metainfo_format(&m, &text, &len));
+        realmfs_metainfo_done(&m);
+        ASSERT_OK(realmfs_metainfo_parse(text, len, "img", &m, &error));
+        ASSERT_EQ(m.version, 4);
+        ASSERT_TRUE(toml_table_get(m.doc, "extra-key") != NULL);
+        ASSERT_TRUE(toml_table_get(toml_table_get(m.doc, "custom"), "x") != NULL);
+        ASSERT_TRUE(strstr(text, "image-type = \"realmfs\"\nrealmfs-name = \"main\"\n") == text);
+        free(text);
+        realmfs_metainfo_done(&m);
+}
+
+static void expect_meta_error(const char *doc, const char *expected_prefix) {
+        RealmfsMetainfo m;
+        char *error = NULL;
+
+        ASSERT_EQ(realmfs_metainfo_parse(doc, strlen(doc), "img", &m, &error), -EBADMSG);
+        ASSERT_TRUE(error != NULL);
+        if (strncmp(error, expected_prefix, strlen(expected_prefix)) != 0) {
+                fprintf(stderr, "got error '%s', expected prefix '%s'\n", error, expected_prefix);
+                exit(1);
+        }
+        free(error);
+}
+
+TEST(metainfo_bad) {
+        RealmfsMetainfo m;
+        char *error = NULL;
+        const char *reason;
+
+        expect_meta_error("nblocks = \"12\"\n", "img:1:11: expected a positive block count");
+        expect_meta_error("nblocks = -1\n", "img:1:11:");
+        expect_meta_error("version = true\n", "img:1:11:");
+        expect_meta_error("realmfs-name = 5\n", "img:1:16: expected a string");
+        expect_meta_error("verity-salt = \"0011\"\n", "img:1:15: expected 64 hex digits");
+        expect_meta_error("verity-root = \"zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n",
+                          "img:1:15: expected 64 hex digits");
+        expect_meta_error("a = 1.5\n", "img:1:");
+
+#define PARSE(doc) realmfs_metainfo_parse(doc, strlen(doc), "img", &m, &error)
+        ASSERT_OK(PARSE("image-type = \"realmfs\"\n"));
+        ASSERT_EQ(realmfs_metainfo_check_sealed(&m, &reason), -EBADMSG);
+        ASSERT_STREQ(reason, "realmfs-name missing");
+        realmfs_metainfo_done(&m);
+        ASSERT_OK(PARSE("image-type = \"rootfs\"\n"));
+        ASSERT_EQ(realmfs_metainfo_check_sealed(&m, &reason), -EBADMSG);
+        realmfs_metainfo_done(&m);
+        ASSERT_OK(PARSE("image-type = \"realmfs\"\nrealmfs-name = \"1bad\"\n"));
+        ASSERT_EQ(realmfs_metainfo_check_sealed(&m, &reason), -EBADMSG);
+        ASSERT_STREQ(reason, "realmfs-name is not a valid name");
+        realmfs_metainfo_done(&m);
+}
+
+int main(void) {
+        ASSERT_TRUE(sodium_init() >= 0);
+        RUN(parse_layout);
+        RUN(parse_bad);
+        RUN(sign_verify);
+        RUN(metainfo);
+        RUN(metainfo_bad);
+        return 0;
+}
