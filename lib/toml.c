@@ -777,9 +777,6 @@ int toml_parse(const char *text, size_t len, const char *filename, unsigned flag
         r = check_utf8(&p);
         if (r < 0)
                 return r;
-        /* a UTF-8 byte order mark is allowed at the very start */
-        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-                p.pos = 3;
 
         root = node_new(&p, TOML_TABLE, 0);
         if (!root)

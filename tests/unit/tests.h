@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
+
 #define ASSERT_TRUE(expr)                                                                  \
         do {                                                                               \
                 if (!(expr)) {                                                             \
