@@ -52,6 +52,7 @@ TEST(keys) {
 }
 
 #define PK "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define PK2 "ff112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 TEST(realmboot_options) {
         RealmbootCmdline c;
@@ -95,8 +96,9 @@ TEST(realmboot_options) {
         realmboot_cmdline_done(&c);
 
         /* same channel twice: the last wins */
-        ASSERT_OK(realmboot_cmdline_parse("realmboot.channel=v:" PK " realmboot.channel=v:ff" PK + 0, &c));
+        ASSERT_OK(realmboot_cmdline_parse("realmboot.channel=v:" PK " realmboot.channel=v:" PK2, &c));
         ASSERT_EQ(c.n_channels, 1);
+        ASSERT_EQ(c.channels[0].public_key[0], 0xff);
         realmboot_cmdline_done(&c);
 }
 
