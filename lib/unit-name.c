@@ -3,6 +3,7 @@
 
 #include "macro.h"
 #include "unit-name.h"
+#include "util.h"
 
 /* Characters systemd keeps as they are; '-' and '\' are always escaped. */
 static bool char_is_plain(char c) {
@@ -46,16 +47,6 @@ int unit_name_escape(const char *s, char **ret) {
         return escape_into(s, ret);
 }
 
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int unit_name_unescape(const char *s, char **ret) {
         char *out = malloc(strlen(s) + 1), *t = out;
 
@@ -64,7 +55,7 @@ int unit_name_unescape(const char *s, char **ret) {
         for (; *s; s++) {
                 if (*s == '\\') {
                         int a, b;
-                        if (s[1] != 'x' || (a = unhex(s[2])) < 0 || (b = unhex(s[3])) < 0 || (a == 0 && b == 0)) {
+                        if (s[1] != 'x' || (a = unhex_char(s[2])) < 0 || (b = unhex_char(s[3])) < 0 || (a == 0 && b == 0)) {
                                 free(out);
                                 return -EINVAL;
                         }

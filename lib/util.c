@@ -13,7 +13,7 @@ void hex_encode(const uint8_t *data, size_t len, char *out) {
         out[2 * len] = 0;
 }
 
-static int unhex_char(char c) {
+int unhex_char(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')

@@ -10,6 +10,9 @@
 /* Lower-case hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
 void hex_encode(const uint8_t *data, size_t len, char *out);
 
+/* Value of one hex digit (either case), or -1. */
+int unhex_char(char c);
+
 /* Decode exactly 2*len hex digits (either case) of hex into out.  Returns 0,
  * or -EINVAL when hex is not exactly that long or has a non-hex character. */
 int hex_decode(const char *hex, uint8_t *out, size_t len);
