@@ -100,7 +100,7 @@ static void dispatch(int level, int error, const char *file, int line, const cha
         }
 }
 
-static int log_dispatch_va(int level, int error, const char *file, int line, const char *func,
+static _printf_(8, 0) int log_dispatch_va(int level, int error, const char *file, int line, const char *func,
                            const char *message_id, const char *extra_field, const char *format,
                            va_list ap) {
         char msg[1024];

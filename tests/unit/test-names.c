@@ -3,13 +3,13 @@
 #include "tests.h"
 
 TEST(valid) {
-        static const char *const good[] = { "a", "base", "work-tools", "Z9-", "a1234567890123456789012345678901234567890" + 1 - 1 };
+        static const char *const good[] = { "a", "base", "work-tools", "Z9-" };
         static const char *const bad[] = {
                 "", "1abc", "-a", "a_b", "a.b", "a/b", "..", "a b", "é", "a\n",
                 "a12345678901234567890123456789012345678901", /* 41 */
         };
 
-        for (size_t i = 0; i < 4; i++)
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
                 ASSERT_TRUE(realmfs_name_is_valid(good[i]));
         ASSERT_TRUE(realmfs_name_is_valid("a123456789012345678901234567890123456789")); /* 40 */
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
