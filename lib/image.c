@@ -400,10 +400,14 @@ static int seal_file(int fd, const char *tmp_path, SealJob *job) {
         r = realmfs_metainfo_format(m, &text, &len);
         if (r < 0)
                 return log_error_errno(r, "Cannot format metainfo: %m");
+        /* The format allows 4024 bytes, but Citadel's reader asserts fewer:
+         * what we write stays readable there. */
+        if (len >= REALMFS_METAINFO_MAX)
+                return log_error_errno(E2BIG, "Metainfo is %zu bytes, more than the %u a header may carry",
+                                       len, REALMFS_METAINFO_MAX - 1);
         r = realmfs_header_set_metainfo(&header, text, len);
         if (r < 0)
-                return log_error_errno(r, "Metainfo is %zu bytes, more than the header holds (%u)", len,
-                                       REALMFS_METAINFO_MAX);
+                return log_error_errno(r, "Cannot set metainfo: %m");
         r = realmfs_header_sign(&header, job->seed);
         if (r < 0)
                 return log_error_errno(r, "Cannot sign metainfo: %m");
