@@ -91,8 +91,8 @@ static int parse_keys(const char *path, const TomlValue *t, RealmbootConfig *c) 
         if ((k = absolute_path_value(path, t, "keys", "keyring", &c->keyring)) < 0)
                 r = k;
         if ((v = toml_table_get(t, "ask-timeout"))) {
-                if (v->type != TOML_INTEGER || v->integer <= 0 || v->integer > 3600)
-                        r = bad_value(path, v, "keys", "ask-timeout", "expected seconds between 1 and 3600");
+                if (v->type != TOML_INTEGER || v->integer <= 0 || v->integer > 240)
+                        r = bad_value(path, v, "keys", "ask-timeout", "expected seconds between 1 and 240");
                 else
                         c->ask_timeout_sec = (uint64_t) v->integer;
         }
