@@ -258,6 +258,20 @@ void realm_entries_free(RealmEntry *e, size_t n) {
         free(e);
 }
 
+static int realm_bool(const TomlValue *doc, const RealmEntry *e, const char *key, bool *ret) {
+        const TomlValue *v = toml_table_get(doc, key);
+
+        if (!v)
+                return 0;
+        if (v->type != TOML_BOOLEAN) {
+                log_error("%s:%u:%u: %s: expected true or false; skipping realm %s", e->config_path, v->line,
+                          v->column, key, e->name);
+                return -EBADMSG;
+        }
+        *ret = v->boolean;
+        return 0;
+}
+
 /* Reads one realm's config into e; -EBADMSG (logged) if the realm must be
  * skipped. */
 static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
@@ -292,82 +306,107 @@ static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
                 } else if (set_str(&e->realmfs, v->string.data) < 0)
                         r = -ENOMEM;
         }
-        if (r >= 0 && (v = toml_table_get(doc, "autostart"))) {
-                if (v->type != TOML_BOOLEAN) {
-                        log_error("%s:%u:%u: autostart: expected true or false; skipping realm %s",
-                                  e->config_path, v->line, v->column, e->name);
-                        r = -EBADMSG;
-                } else
-                        e->autostart = v->boolean;
-        }
+        if (r >= 0)
+                r = realm_bool(doc, e, "autostart", &e->autostart);
+        if (r >= 0)
+                r = realm_bool(doc, e, "boot", &e->boot);
         toml_free(doc);
         return r;
 }
 
-static int entry_compare(const void *a, const void *b) {
-        return strcmp(((const RealmEntry *) a)->name, ((const RealmEntry *) b)->name);
+static int string_compare(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The realm-* entries of dir, sorted: realms are read (and problems
+ * logged) in a stable order, whatever the filesystem's order. */
+static int list_realm_dirs(const char *dir, char ***ret, size_t *ret_n) {
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+        DIR *d = opendir(dir);
+
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                if (!string_has_prefix(de->d_name, "realm-"))
+                        continue;
+                if (n == cap) {
+                        char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
+                        if (!nn)
+                                goto oom;
+                        names = nn;
+                }
+                if (!(names[n] = strdup(de->d_name)))
+                        goto oom;
+                n++;
+        }
+        closedir(d);
+        if (n > 0)
+                qsort(names, n, sizeof *names, string_compare);
+        *ret = names;
+        *ret_n = n;
+        return 0;
+oom:
+        closedir(d);
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return -ENOMEM;
 }
 
 int realm_scan(const RealmbootConfig *c, RealmEntry **ret, size_t *ret_n) {
         _cleanup_free_ char *dir = NULL;
         RealmEntry *entries = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *de;
-        DIR *d;
-        int r = 0;
+        char **names = NULL;
+        size_t n = 0, n_names = 0;
+        int r;
 
+        *ret = NULL;
+        *ret_n = 0;
         r = path_with_root(c->realms_directory, &dir);
         if (r < 0)
                 return log_oom();
-        d = opendir(dir);
-        if (!d) {
-                *ret = NULL;
-                *ret_n = 0;
-                if (errno == ENOENT)
-                        return 0;
-                return log_error_errno(errno, "%s: cannot open realm directory: %m", dir);
-        }
+        r = list_realm_dirs(dir, &names, &n_names);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read realm directory: %m", dir);
+        entries = calloc(n_names ? n_names : 1, sizeof *entries);
+        if (!entries)
+                r = -ENOMEM;
 
-        while ((errno = 0, de = readdir(d))) {
-                const char *name;
+        for (size_t i = 0; r >= 0 && i < n_names; i++) {
+                const char *name = names[i] + strlen("realm-");
                 RealmEntry e = {};
 
-                if (!string_has_prefix(de->d_name, "realm-"))
-                        continue;
-                name = de->d_name + strlen("realm-");
                 if (!realm_name_is_valid(name)) {
-                        log_warning("%s/%s: invalid realm name, skipping", dir, de->d_name);
+                        log_warning("%s/%s: invalid realm name, skipping", dir, names[i]);
                         continue;
                 }
                 e.name = strdup(name);
-                if (!e.name || asprintf(&e.config_path, "%s/%s/config", dir, de->d_name) < 0) {
+                if (!e.name || asprintf(&e.config_path, "%s/%s/config", dir, names[i]) < 0) {
                         e.config_path = NULL;
                         r = -ENOMEM;
                 } else
                         r = realm_read_config(c, &e);
-                if (r >= 0 && n == cap) {
-                        RealmEntry *ne = realloc(entries, (cap = cap ? cap * 2 : 16) * sizeof *entries);
-                        if (ne)
-                                entries = ne;
-                        else
-                                r = -ENOMEM;
-                }
                 if (r < 0) {
                         realm_entry_clear(&e);
-                        if (r == -ENOMEM)
-                                break;
-                        r = 0; /* this realm is skipped (logged); the others go on */
+                        if (r != -ENOMEM)
+                                r = 0; /* this realm is skipped (logged); the others go on */
                         continue;
                 }
                 entries[n++] = e;
         }
-        closedir(d);
+        for (size_t i = 0; i < n_names; i++)
+                free(names[i]);
+        free(names);
         if (r < 0) {
                 realm_entries_free(entries, n);
                 return log_oom();
         }
-        if (n > 0)
-                qsort(entries, n, sizeof *entries, entry_compare);
         *ret = entries;
         *ret_n = n;
         return 0;

@@ -46,6 +46,7 @@ typedef struct RealmEntry {
         char *name;        /* realm name (from realm-NAME) */
         char *realmfs;     /* its RealmFS: config "realmfs", or the default */
         bool autostart;    /* config "autostart", default false */
+        bool boot;         /* config "boot": boot the container (--boot), default false: a shell */
         char *config_path; /* the file read (may not exist) */
 } RealmEntry;
 

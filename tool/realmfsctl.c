@@ -44,7 +44,7 @@ static int help(void) {
                "IMAGE files are named NAME-realmfs.img.  Passphrase files are read whole,\n"
                "minus one trailing newline; without one, the passphrase is asked on the terminal.\n"
                "Exit status: 0 success, 1 failure or image rejected, 2 usage error.\n"
-               "See realmfsctl(8), realmfs(5).\n");
+               "See realmfsctl(1), realmfs(5).\n");
         return 0;
 }
 

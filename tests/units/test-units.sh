@@ -1,30 +1,45 @@
 #!/bin/bash
-# systemd-analyze verify on every unit we ship, with ExecStart= pointing
-# into the build tree and our man pages on MANPATH; any message is a failure.
-# Usage: test-units.sh BUILD-DIR SOURCE-DIR
+# systemd-analyze verify on every unit we ship (templates as an instance),
+# with Exec paths pointing into the build tree and our man pages on MANPATH;
+# any message at all is a failure.
+# Usage: test-units.sh BUILD-DIR SOURCE-DIR [EXTRA-UNIT-DIR]
+#   EXTRA-UNIT-DIR: generated units to verify together with the shipped ones
 set -u
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
+extra=${3:-}
 work=$(mktemp -d /tmp/test-units-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 n_ok=0
 n_fail=0
-mkdir -p "$work/units" "$work/man/man8" "$work/man/man5"
-ln -s "$src"/man/*.8 "$work/man/man8/"
-ln -s "$src"/man/*.5 "$work/man/man5/"
-for unit in "$build"/units/*.service "$build"/units/*.target "$src"/units/*.target "$src"/units/*.service; do
-        [ -f "$unit" ] || continue
+mkdir -p "$work/units" "$work/man/man1" "$work/man/man5" "$work/man/man8"
+for s in 1 5 8; do ln -s "$src"/man/*.$s "$work/man/man$s/"; done
+for unit in "$build"/units/*.service "$src"/units/*.target; do
         name=$(basename "$unit")
-        [ -e "$work/units/$name" ] && continue
         sed -e "s|^ExecStart=[^ ]*/realmboot-unlock|ExecStart=$build/initrd-helper/realmboot-unlock|" \
             -e "s|^\(Exec[A-Za-z]*=\)[^ ]*/realmfsctl|\1$build/tool/realmfsctl|" "$unit" >"$work/units/$name"
 done
+names=()
 for u in "$work"/units/*; do
-        out=$(cd "$work/units" && MANPATH=$work/man systemd-analyze verify "$u" 2>&1)
+        name=$(basename "$u")
+        case $name in
+        *@.service) names+=("${name%@.service}@test\\x2dinstance.service") ;;
+        *) names+=("$name") ;;
+        esac
+done
+if [ -n "$extra" ]; then
+        cp -r "$extra"/. "$work/units/"
+        while IFS= read -r name; do names+=("$name"); done < <(cd "$extra" && find . -maxdepth 1 -name '*.mount' -printf '%f\n')
+        while IFS= read -r d; do
+                d=$(basename "$d"); names+=("${d%.d}")
+        done < <(find "$extra" -maxdepth 1 -name '*.service.d')
+fi
+for name in "${names[@]}"; do
+        out=$(cd "$work/units" && MANPATH=$work/man: SYSTEMD_UNIT_PATH="$work/units:" systemd-analyze verify "$name" 2>&1)
         if [ $? -eq 0 ] && [ -z "$out" ]; then
-                n_ok=$((n_ok + 1)); echo "ok - $(basename "$u")"
+                n_ok=$((n_ok + 1)); echo "ok - verify $name"
         else
-                n_fail=$((n_fail + 1)); echo "not ok - $(basename "$u"): $out"
+                n_fail=$((n_fail + 1)); echo "not ok - verify $name: $out"
         fi
 done
 echo "$n_ok passed, $n_fail failed"

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* realmboot-generator: turns the realm directory into units.
+ *
+ * Normal boot, for every realm with a valid config and an existing image:
+ *   run-realmfs-NAME.mount           /dev/mapper/realmfs-NAME on /run/realmfs/NAME,
+ *                                    after realmfs-verity@NAME.service
+ *   realm@REALM.service.d/50-realmboot.conf   needs the mount, knows REALMFS_ROOT
+ *   realms.target.wants/realm@REALM.service   for autostart realms
+ * Safe mode: default.target -> realmboot-safe-mode.target, realms and the
+ * network units masked, no RealmFS unit at all.
+ *
+ * Fast and self-contained: reads the command line, the config, the realm
+ * configs (and, with realmboot.noverity only, image headers); never touches
+ * the network or device-mapper and never waits.  Exit status is non-zero
+ * only when the output cannot be written. */
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "fileio.h"
+#include "header.h"
+#include "log.h"
+#include "names.h"
+#include "unit-file.h"
+#include "unit-name.h"
+#include "util.h"
+
+#define SAFE_MODE_TARGET "realmboot-safe-mode.target"
+
+static const char *arg_dest = NULL;       /* normal */
+static const char *arg_dest_early = NULL; /* outranks /etc: for safe mode */
+static RealmbootCmdline arg_cmdline = { .key_mode = KEY_MODE_UNSET };
+static RealmbootConfig arg_config = {};
+
+/* One RealmFS used by at least one realm. */
+typedef struct Realmfs {
+        const char *name;
+        const char *problem; /* why it cannot be used, or NULL */
+        uint64_t nblocks;    /* noverity only */
+} Realmfs;
+
+/* ---- units ---- */
+
+static int add_mount(const Realmfs *fs) {
+        _cleanup_free_ char *where = NULL, *unit = NULL, *image = NULL, *verity = NULL, *device = NULL;
+        FILE *f;
+        int r;
+
+        if ((r = realmfs_mount_point(fs->name, &where)) < 0 || (r = unit_name_from_path(where, ".mount", &unit)) < 0 ||
+            (r = realmfs_image_path(arg_config.images_directory, fs->name, &image)) < 0 ||
+            (r = unit_name_build_instance("realmfs-verity", fs->name, ".service", &verity)) < 0 ||
+            (r = realmfs_device_name(fs->name, &device)) < 0)
+                return log_error_errno(r, "Cannot build unit names for RealmFS %s: %m", fs->name);
+
+        r = unit_file_create(arg_dest, unit, &f);
+        if (r < 0)
+                return r;
+        /* Not part of local-fs.target: the images live on local file systems
+         * and the verity service runs after them (default dependencies
+         * would order the mount before local-fs.target: a cycle). */
+        fprintf(f,
+                "[Unit]\n"
+                "Description=RealmFS %s%s\n"
+                "Documentation=man:realmboot-generator(8)\n"
+                "SourcePath=%s\n"
+                "DefaultDependencies=no\n"
+                "Conflicts=umount.target\n"
+                "Before=umount.target\n"
+                "After=local-fs.target\n",
+                fs->name, arg_cmdline.noverity ? " (UNVERIFIED: realmboot.noverity)" : " (dm-verity, read-only)", image);
+        if (arg_cmdline.noverity)
+                fprintf(f, "RequiresMountsFor=%s\n", image);
+        else
+                fprintf(f, "Requires=%s\nAfter=%s\n", verity, verity);
+        fprintf(f, "\n[Mount]\n");
+        if (arg_cmdline.noverity)
+                /* the data area only: header before it, hash tree after it */
+                fprintf(f,
+                        "What=%s\n"
+                        "Where=%s\n"
+                        "Options=ro,nodev,nosuid,loop,offset=%u,sizelimit=%" PRIu64 "\n",
+                        image, where, REALMFS_HEADER_SIZE, fs->nblocks * REALMFS_BLOCK_SIZE);
+        else
+                fprintf(f,
+                        "What=/dev/mapper/%s\n"
+                        "Where=%s\n"
+                        "Options=ro,nodev,nosuid\n",
+                        device, where);
+        return unit_file_finish(f, unit);
+}
+
+static int add_realm(const RealmEntry *realm) {
+        _cleanup_free_ char *where = NULL, *mount = NULL, *service = NULL, *dropin = NULL;
+        FILE *f;
+        int r;
+
+        if ((r = realmfs_mount_point(realm->realmfs, &where)) < 0 ||
+            (r = unit_name_from_path(where, ".mount", &mount)) < 0 ||
+            (r = unit_name_build_instance("realm", realm->name, ".service", &service)) < 0)
+                return log_error_errno(r, "Cannot build unit names for realm %s: %m", realm->name);
+        if (asprintf(&dropin, "%s.d/50-realmboot.conf", service) < 0)
+                return log_oom();
+
+        r = unit_file_create(arg_dest, dropin, &f);
+        if (r < 0)
+                return r;
+        fprintf(f,
+                "[Unit]\n"
+                "Requires=%s\n"
+                "After=%s\n"
+                "\n[Service]\n"
+                "Environment=REALMFS=%s REALMFS_ROOT=%s\n",
+                mount, mount, realm->realmfs, where);
+        if (realm->boot)
+                /* the realm config asks for a booted container */
+                fprintf(f,
+                        "ExecStart=\n"
+                        "ExecStart=" SYSTEMD_NSPAWN " --quiet --keep-unit --machine=%%i --directory=${REALMFS_ROOT} "
+                        "--volatile=overlay --boot\n");
+        r = unit_file_finish(f, dropin);
+        if (r < 0)
+                return r;
+
+        if (realm->autostart) {
+                _cleanup_free_ char *link = NULL;
+                if (asprintf(&link, "realms.target.wants/%s", service) < 0)
+                        return log_oom();
+                r = unit_file_symlink(arg_dest, link, SYSTEM_UNIT_DIR "/realm@.service");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_safe_mode(void) {
+        static const char *const always[] = { "realm@.service", "realms.target" };
+        int r;
+
+        log_notice("Safe mode: booting %s; realms and networking masked, no RealmFS activated.", SAFE_MODE_TARGET);
+        r = unit_file_symlink(arg_dest_early, "default.target", SYSTEM_UNIT_DIR "/" SAFE_MODE_TARGET);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(always); i++) {
+                r = unit_file_symlink(arg_dest_early, always[i], "/dev/null");
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < arg_config.n_safe_mode_mask; i++) {
+                r = unit_file_symlink(arg_dest_early, arg_config.safe_mode_mask[i], "/dev/null");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- realms ---- */
+
+static int realmfs_compare(const void *a, const void *b) {
+        return strcmp(((const Realmfs *) a)->name, ((const Realmfs *) b)->name);
+}
+
+/* Checks the image of fs: it exists; with noverity also a readable header
+ * giving the data size.  Sets fs->problem (logged once per realm). */
+static void check_realmfs(Realmfs *fs, const char *rooted_image) {
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int fd = -1;
+        uint8_t block[REALMFS_HEADER_SIZE];
+        const char *reason = NULL;
+        RealmfsHeader h;
+        RealmfsMetainfo m;
+
+        if (access(rooted_image, F_OK) < 0) {
+                fs->problem = "image missing";
+                return;
+        }
+        if (!arg_cmdline.noverity)
+                return;
+        fd = open(rooted_image, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || pread_full(fd, block, sizeof block, 0) < 0) {
+                fs->problem = "image header unreadable";
+                return;
+        }
+        if (realmfs_header_parse(block, &h, &reason) < 0) {
+                fs->problem = "image header invalid";
+                return;
+        }
+        if (realmfs_metainfo_parse(h.metainfo, h.metainfo_len, rooted_image, &m, &error) < 0) {
+                fs->problem = "image metainfo invalid";
+                return;
+        }
+        fs->nblocks = m.nblocks;
+        realmfs_metainfo_done(&m);
+        if (fs->nblocks == 0)
+                fs->problem = "image metainfo has no nblocks";
+}
+
+static int run_normal(void) {
+        RealmEntry *realms = NULL;
+        Realmfs *fs = NULL;
+        size_t n_realms = 0, n_fs = 0;
+        int r, result = 0;
+
+        r = realm_scan(&arg_config, &realms, &n_realms);
+        if (r < 0)
+                return 0; /* logged; no realms is not an output error */
+        if (n_realms == 0) {
+                log_debug("No realms.");
+                return 0;
+        }
+        if (arg_cmdline.noverity)
+                log_warning("realmboot.noverity: RealmFS images are mounted WITHOUT dm-verity; "
+                            "their content is NOT verified.");
+
+        /* the set of RealmFS, sorted and deduplicated */
+        fs = calloc(n_realms, sizeof *fs);
+        if (!fs) {
+                realm_entries_free(realms, n_realms);
+                return log_oom();
+        }
+        for (size_t i = 0; i < n_realms; i++)
+                fs[n_fs++] = (Realmfs) { .name = realms[i].realmfs };
+        qsort(fs, n_fs, sizeof *fs, realmfs_compare);
+        {
+                size_t k = 0;
+                for (size_t i = 0; i < n_fs; i++)
+                        if (k == 0 || !streq(fs[k - 1].name, fs[i].name))
+                                fs[k++] = fs[i];
+                n_fs = k;
+        }
+
+        for (size_t i = 0; i < n_fs; i++) {
+                _cleanup_free_ char *image = NULL, *rooted = NULL;
+
+                if (realmfs_image_path(arg_config.images_directory, fs[i].name, &image) < 0 ||
+                    path_with_root(image, &rooted) < 0) {
+                        result = log_oom();
+                        break;
+                }
+                check_realmfs(&fs[i], rooted);
+                if (!fs[i].problem && (r = add_mount(&fs[i])) < 0)
+                        result = r;
+        }
+        for (size_t i = 0; result >= 0 && i < n_realms; i++) {
+                Realmfs key = { .name = realms[i].realmfs };
+                Realmfs *f = bsearch(&key, fs, n_fs, sizeof *fs, realmfs_compare);
+
+                if (f && f->problem) {
+                        log_warning("Realm %s: skipped: RealmFS %s: %s (%s/%s-realmfs.img).", realms[i].name,
+                                    f->name, f->problem, arg_config.images_directory, f->name);
+                        continue;
+                }
+                if ((r = add_realm(&realms[i])) < 0)
+                        result = r;
+        }
+        free(fs);
+        realm_entries_free(realms, n_realms);
+        return result;
+}
+
+static bool in_initrd(void) {
+        _cleanup_free_ char *p = NULL;
+
+        return path_with_root("/etc/initrd-release", &p) >= 0 && access(p, F_OK) == 0;
+}
+
+static void setup_logging(void) {
+        const char *t = getenv("REALMBOOT_LOG_TARGET");
+
+        /* systemd (251+) sets SYSTEMD_SCOPE for generators; they run before
+         * journald, so their messages go to the kernel log. */
+        if (t && streq(t, "stderr"))
+                log_setup("realmboot-generator", LOG_TARGET_STDERR);
+        else if ((t && streq(t, "kmsg")) || getenv("SYSTEMD_SCOPE"))
+                log_setup("realmboot-generator", LOG_TARGET_KMSG);
+        else
+                log_setup("realmboot-generator", LOG_TARGET_STDERR);
+}
+
+static int help(void) {
+        printf("realmboot-generator NORMAL-DIR [EARLY-DIR LATE-DIR]\n\n"
+               "systemd generator: mount units for each realm's RealmFS, or safe mode.\n"
+               "Run by systemd at boot and daemon-reload.  See realmboot-generator(8).\n");
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        int r;
+
+        setup_logging();
+        if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
+                return help();
+        if (argc == 2 && streq(argv[1], "--version")) {
+                printf("realmboot-generator %s\n", PROJECT_VERSION);
+                return 0;
+        }
+        if (argc != 2 && argc != 4) {
+                log_error("Expected one or three directory arguments (NORMAL [EARLY LATE]).");
+                return 1;
+        }
+        arg_dest = argv[1];
+        arg_dest_early = argc == 4 ? argv[2] : argv[1];
+
+        if (in_initrd()) {
+                log_debug("In the initrd: nothing to do.");
+                return 0;
+        }
+        if (realmboot_cmdline_load(&arg_cmdline) < 0)
+                return log_oom(), 1;
+        if (arg_cmdline.debug)
+                log_set_max_level(LOG_DEBUG);
+        if (arg_cmdline.disable) {
+                log_notice("realmboot.disable: generating nothing.");
+                r = 0;
+                goto out;
+        }
+        (void) realmboot_config_load(NULL, &arg_config); /* problems logged; defaults kept */
+
+        r = arg_cmdline.safe_mode ? add_safe_mode() : run_normal();
+        realmboot_config_done(&arg_config);
+out:
+        realmboot_cmdline_done(&arg_cmdline);
+        return r < 0 ? 1 : 0;
+}
