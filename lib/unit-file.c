@@ -6,17 +6,16 @@
 #include "unit-file.h"
 #include "util.h"
 
-static int mkdir_parent(const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-        char *slash;
+/* Creates dir/<first component of name> when name has one ("x.d/y"). */
+static int mkdir_parent(const char *dir, const char *name) {
+        _cleanup_free_ char *sub = NULL;
+        const char *slash = strchr(name, '/');
 
-        if (!p)
-                return -ENOMEM;
-        slash = strrchr(p, '/');
-        if (!slash || slash == p)
+        if (!slash)
                 return 0;
-        *slash = 0;
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+        if (asprintf(&sub, "%s/%.*s", dir, (int) (slash - name), name) < 0)
+                return -ENOMEM;
+        if (mkdir(sub, 0755) < 0 && errno != EEXIST)
                 return negative_errno();
         return 0;
 }
@@ -30,7 +29,7 @@ int unit_file_create(const char *dir, const char *name, FILE **ret) {
         r = path_join(dir, name, &path);
         if (r < 0)
                 return r;
-        r = mkdir_parent(path);
+        r = mkdir_parent(dir, name);
         if (r < 0)
                 return log_error_errno(r, "Cannot create directory for %s: %m", path);
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
@@ -62,7 +61,7 @@ int unit_file_symlink(const char *dir, const char *link_name, const char *target
         r = path_join(dir, link_name, &path);
         if (r < 0)
                 return r;
-        r = mkdir_parent(path);
+        r = mkdir_parent(dir, link_name);
         if (r < 0)
                 return log_error_errno(r, "Cannot create directory for %s: %m", path);
         if (symlink(target, path) >= 0)
