@@ -61,3 +61,15 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const ui
  * timestamp and signature, channel set to the signer's; unknown metainfo keys
  * kept.  Atomic likewise. */
 int realmfs_image_sign(const char *path, const char *channel /* NULL: realmfs-user */, const uint8_t seed[32]);
+
+/* Activates /dev/mapper/realmfs-NAME for <images>/NAME-realmfs.img (config
+ * and $REALMBOOT_ROOT): signature (unless realmboot.nosignatures, loudly),
+ * a read-only loop device at offset 4096, dm-verity with the parameters of
+ * the signed metainfo, then a filesystem probe (ext4, erofs, squashfs).
+ * Idempotent when active with the same root hash.  With dry_run, checks
+ * everything that needs no device (signature, superblock) and prints the
+ * parameters it would use to stdout. */
+int realmfs_attach(const char *name, bool dry_run);
+
+/* Deactivates realmfs-NAME and releases its loop device; 0 if not active. */
+int realmfs_detach(const char *name);

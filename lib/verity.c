@@ -80,11 +80,11 @@ int verity_format(const char *path, uint64_t nblocks, const uint8_t salt[VERITY_
 
 /* Loads the on-disk superblock and compares every parameter with the signed
  * ones: the superblock is not signed, so it may only confirm, never decide. */
-static int load_and_check(struct crypt_device **ret_cd, const char *device, const VerityParams *p,
-                          uint32_t flags, const char **reason) {
+static int load_and_check_at(struct crypt_device **ret_cd, const char *device, uint64_t hash_offset,
+                             const VerityParams *p, uint32_t flags, const char **reason) {
         _cleanup_crypt_free_ struct crypt_device *cd = NULL;
         struct crypt_params_verity params = {
-                .hash_area_offset = p->nblocks * REALMFS_BLOCK_SIZE,
+                .hash_area_offset = hash_offset,
                 .flags = flags,
         }, info = {};
         int r;
@@ -124,6 +124,18 @@ static int load_and_check(struct crypt_device **ret_cd, const char *device, cons
         return 0;
 }
 
+static int load_and_check(struct crypt_device **ret_cd, const char *device, const VerityParams *p,
+                          uint32_t flags, const char **reason) {
+        return load_and_check_at(ret_cd, device, p->nblocks * REALMFS_BLOCK_SIZE, p, flags, reason);
+}
+
+int verity_check_superblock(const char *hash_device, uint64_t hash_offset, const VerityParams *p,
+                            const char **reason) {
+        _cleanup_crypt_free_ struct crypt_device *cd = NULL;
+
+        return load_and_check_at(&cd, hash_device, hash_offset, p, 0, reason);
+}
+
 int verity_verify(const char *device, const VerityParams *p, const char **reason) {
         _cleanup_crypt_free_ struct crypt_device *cd = NULL;
         int r;
@@ -159,4 +171,43 @@ int verity_activate(const char *name, const char *device, const VerityParams *p,
         if (r < 0)
                 *reason = r == -EEXIST ? "device is already active" : "dm-verity activation failed";
         return r;
+}
+
+int verity_active_root_hash(const char *name, uint8_t ret[VERITY_ROOT_SIZE]) {
+        _cleanup_crypt_free_ struct crypt_device *cd = NULL;
+        char root[VERITY_ROOT_SIZE];
+        size_t size = sizeof root;
+        int r;
+
+        crypt_set_log_callback(NULL, crypt_log_to_debug, NULL);
+        r = crypt_init_by_name(&cd, name);
+        if (r == -ENODEV || (r >= 0 && crypt_status(cd, name) < CRYPT_ACTIVE))
+                return -ENODEV;
+        if (r < 0)
+                return r;
+        r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, root, &size, NULL, 0);
+        if (r < 0)
+                return r;
+        if (size != VERITY_ROOT_SIZE)
+                return -EINVAL;
+        memcpy(ret, root, VERITY_ROOT_SIZE);
+        return 0;
+}
+
+int verity_deactivate(const char *name, char **ret_data_device) {
+        _cleanup_crypt_free_ struct crypt_device *cd = NULL;
+        const char *dev;
+        int r;
+
+        *ret_data_device = NULL;
+        crypt_set_log_callback(NULL, crypt_log_to_debug, NULL);
+        r = crypt_init_by_name(&cd, name);
+        if (r == -ENODEV || (r >= 0 && crypt_status(cd, name) < CRYPT_ACTIVE))
+                return -ENODEV;
+        if (r < 0)
+                return r;
+        dev = crypt_get_device_name(cd);
+        if (dev && !(*ret_data_device = strdup(dev)))
+                return -ENOMEM;
+        return crypt_deactivate(cd, name);
 }

@@ -33,6 +33,18 @@ int verity_format(const char *path, uint64_t nblocks, const uint8_t salt[VERITY_
  * matches p->root_hash.  On failure *reason (static string) says what. */
 int verity_verify(const char *device, const VerityParams *p, const char **reason);
 
+/* Checks that the superblock at hash_offset of hash_device agrees with p
+ * (no loop device needed: for dry runs on the image file itself). */
+int verity_check_superblock(const char *hash_device, uint64_t hash_offset, const VerityParams *p,
+                            const char **reason);
+
 /* Activates a read-only dm-verity device name over device with p (the
  * superblock must agree).  Returns -EEXIST if name is active already. */
 int verity_activate(const char *name, const char *device, const VerityParams *p, const char **reason);
+
+/* The root hash of active device name: -ENODEV when not active. */
+int verity_active_root_hash(const char *name, uint8_t ret[VERITY_ROOT_SIZE]);
+
+/* Deactivates name; *ret_data_device (malloc'd, may be NULL) is the device
+ * it was on.  -ENODEV when not active. */
+int verity_deactivate(const char *name, char **ret_data_device);

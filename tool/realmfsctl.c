@@ -35,13 +35,16 @@ static int help(void) {
                "Usage:\n"
                "  realmfsctl inspect [--json] IMAGE\n"
                "  realmfsctl verify [--public-key HEX]... IMAGE\n"
+               "  realmfsctl attach [--dry-run] NAME\n"
+               "  realmfsctl detach NAME\n"
                "  realmfsctl create --name NAME --from DIR [--channel C] [--owner REALM]\n"
                "                    --keyring FILE [--passphrase-file FILE] OUT\n"
                "  realmfsctl sign|seal [--channel C] --keyring FILE [--passphrase-file FILE] IMAGE\n"
                "  realmfsctl keyring init|show-public --keyring FILE [--passphrase-file FILE]\n"
                "  realmfsctl keyring passwd --keyring FILE [--passphrase-file OLD] [--new-passphrase-file NEW]\n"
                "  realmfsctl --help | --version\n\n"
-               "IMAGE files are named NAME-realmfs.img.  Passphrase files are read whole,\n"
+               "IMAGE files are named NAME-realmfs.img; attach and detach take the NAME of an image\n"
+               "in the configured images directory.  Passphrase files are read whole,\n"
                "minus one trailing newline; without one, the passphrase is asked on the terminal.\n"
                "Exit status: 0 success, 1 failure or image rejected, 2 usage error.\n"
                "See realmfsctl(1), realmfs(5).\n");
@@ -51,7 +54,7 @@ static int help(void) {
 /* ---- shared option handling ---- */
 
 typedef struct Args {
-        bool json;
+        bool json, dry_run;
         const char *keyring, *passphrase_file, *new_passphrase_file;
         const char *name, *from, *channel, *owner;
         char **public_keys;
@@ -70,6 +73,7 @@ enum {
         OPT_FROM,
         OPT_CHANNEL,
         OPT_OWNER,
+        OPT_DRY_RUN,
 };
 
 /* Parses the options a verb allows (allowed: a string of OPT_* codes). */
@@ -85,6 +89,7 @@ static int parse_verb_args(const char *verb, int argc, char **argv, const int *a
                 { "from", required_argument, NULL, OPT_FROM },
                 { "channel", required_argument, NULL, OPT_CHANNEL },
                 { "owner", required_argument, NULL, OPT_OWNER },
+                { "dry-run", no_argument, NULL, OPT_DRY_RUN },
                 {},
         };
         int c;
@@ -134,6 +139,9 @@ static int parse_verb_args(const char *verb, int argc, char **argv, const int *a
                         break;
                 case OPT_OWNER:
                         a->owner = optarg;
+                        break;
+                case OPT_DRY_RUN:
+                        a->dry_run = true;
                         break;
                 }
         }
@@ -294,6 +302,33 @@ out:
         return r;
 }
 
+/* ---- attach / detach ---- */
+
+static int verb_attach(int argc, char **argv) {
+        static const int allowed[] = { OPT_DRY_RUN };
+        Args a = {};
+        int r;
+
+        r = parse_verb_args("attach", argc, argv, allowed, ELEMENTSOF(allowed), &a);
+        if (r != 0)
+                return r;
+        if (a.argc != 1)
+                return usage_error("attach: expected one RealmFS NAME");
+        return realmfs_attach(a.argv[0], a.dry_run) < 0 ? 1 : 0;
+}
+
+static int verb_detach(int argc, char **argv) {
+        Args a = {};
+        int r;
+
+        r = parse_verb_args("detach", argc, argv, NULL, 0, &a);
+        if (r != 0)
+                return r;
+        if (a.argc != 1)
+                return usage_error("detach: expected one RealmFS NAME");
+        return realmfs_detach(a.argv[0]) < 0 ? 1 : 0;
+}
+
 /* ---- create / sign ---- */
 
 static int verb_create(int argc, char **argv) {
@@ -429,9 +464,10 @@ int main(int argc, char **argv) {
         } verbs[] = {
                 { "inspect", verb_inspect }, { "verify", verb_verify }, { "create", verb_create },
                 { "sign", verb_sign },       { "seal", verb_sign },     { "keyring", verb_keyring },
+                { "attach", verb_attach },   { "detach", verb_detach },
         };
 
-        log_setup("realmfsctl", LOG_TARGET_STDERR);
+        log_setup("realmfsctl", LOG_TARGET_AUTO);
         if (secure_init() < 0) {
                 fputs("realmfsctl: cannot initialize libsodium\n", stderr);
                 return 1;

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <blkid.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "image.h"
+#include "log.h"
+#include "loop.h"
+#include "names.h"
+#include "util.h"
+
+static const char *const allowed_filesystems[] = { "ext4", "erofs", "squashfs" };
+
+static int image_path_of(const char *name, char **ret) {
+        _cleanup_free_ char *image = NULL;
+        RealmbootConfig config = {};
+        int r;
+
+        (void) realmboot_config_load(NULL, &config); /* errors logged; defaults kept */
+        r = realmfs_image_path(config.images_directory, name, &image);
+        realmboot_config_done(&config);
+        if (r < 0)
+                return r;
+        return path_with_root(image, ret);
+}
+
+static int check_trust(const RealmfsImage *img, const RealmbootCmdline *cmdline, char *ret_how, size_t how_size) {
+        _cleanup_free_ TrustedKey *keys = NULL;
+        size_t n = 0;
+        int r;
+
+        if (cmdline->nosignatures) {
+                log_warning("%s: realmboot.nosignatures: NOT checking the image signature!", img->path);
+                snprintf(ret_how, how_size, "NOT CHECKED (realmboot.nosignatures)");
+                return 0;
+        }
+        r = trust_collect(&keys, &n);
+        if (r < 0)
+                return r;
+        r = realmfs_image_check_signature(img, keys, n, true);
+        if (r < 0)
+                return r;
+        snprintf(ret_how, how_size, "verified (channel %s)", img->meta.channel);
+        return 0;
+}
+
+/* The filesystem on the verity device must be one we mount read-only. */
+static int probe_filesystem(const char *device, const char *image) {
+        blkid_probe pr = blkid_new_probe_from_filename(device);
+        const char *type = NULL;
+        int r = -EMEDIUMTYPE;
+
+        if (!pr)
+                return log_error_errno(errno ? errno : EIO, "%s: cannot probe %s: %m", image, device);
+        blkid_probe_enable_superblocks(pr, 1);
+        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+        if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0)
+                for (size_t i = 0; i < ELEMENTSOF(allowed_filesystems); i++)
+                        if (streq(type, allowed_filesystems[i]))
+                                r = 0;
+        if (r < 0)
+                log_error("%s: filesystem %s is not ext4, erofs or squashfs; refusing it", image,
+                          type ? type : "(unknown)");
+        blkid_free_probe(pr);
+        return r;
+}
+
+static void print_parameters(const RealmfsImage *img, const char *dm_name, const char *how) {
+        char salt[65], root[65];
+
+        hex_encode(img->meta.verity.salt, VERITY_SALT_SIZE, salt);
+        hex_encode(img->meta.verity.root_hash, VERITY_ROOT_SIZE, root);
+        printf("device:          /dev/mapper/%s\n"
+               "image:           %s\n"
+               "data offset:     %u (loop device, read-only)\n"
+               "data blocks:     %" PRIu64 "\n"
+               "hash offset:     %" PRIu64 " (on the loop device)\n"
+               "hash:            sha256, format 1\n"
+               "block sizes:     %u data, %u hash\n"
+               "salt:            %s\n"
+               "root hash:       %s\n"
+               "signature:       %s\n",
+               dm_name, img->path, REALMFS_HEADER_SIZE, img->meta.nblocks,
+               img->meta.nblocks * REALMFS_BLOCK_SIZE, REALMFS_BLOCK_SIZE, REALMFS_BLOCK_SIZE, salt, root, how);
+}
+
+int realmfs_attach(const char *name, bool dry_run) {
+        _cleanup_free_ char *path = NULL, *dm_name = NULL, *dm_path = NULL;
+        RealmbootCmdline cmdline = {};
+        LoopDevice loop = LOOP_DEVICE_NULL;
+        RealmfsImage img = {};
+        const char *reason = NULL;
+        uint8_t active_root[VERITY_ROOT_SIZE];
+        char how[96];
+        int r;
+
+        if (!realmfs_name_is_valid(name))
+                return log_error_errno(EINVAL, "Invalid RealmFS name \"%s\"", name);
+        if (image_path_of(name, &path) < 0 || realmfs_device_name(name, &dm_name) < 0 ||
+            asprintf(&dm_path, "/dev/mapper/%s", dm_name) < 0)
+                return log_oom();
+        r = realmboot_cmdline_load(&cmdline);
+        if (r < 0)
+                return log_oom();
+
+        r = realmfs_image_open(path, &img);
+        if (r < 0)
+                goto out;
+        r = check_trust(&img, &cmdline, how, sizeof how);
+        if (r < 0)
+                goto out;
+        /* the unsigned superblock may only agree with the signed metainfo */
+        r = verity_check_superblock(path, REALMFS_HEADER_SIZE + img.meta.nblocks * REALMFS_BLOCK_SIZE,
+                                    &img.meta.verity, &reason);
+        if (r < 0) {
+                log_error_errno(r, "%s: %s", path, reason);
+                goto out;
+        }
+        if (dry_run) {
+                print_parameters(&img, dm_name, how);
+                r = fflush(stdout) == 0 ? 0 : -EIO;
+                goto out;
+        }
+
+        r = verity_active_root_hash(dm_name, active_root);
+        if (r >= 0) {
+                if (memcmp(active_root, img.meta.verity.root_hash, VERITY_ROOT_SIZE) == 0) {
+                        log_info("%s is already active with the signed root hash.", dm_path);
+                        r = 0;
+                } else
+                        r = log_error_errno(EEXIST, "%s is active with another root hash than %s carries", dm_path,
+                                            path);
+                goto out;
+        }
+        if (r != -ENODEV) {
+                log_error_errno(r, "Cannot query %s: %m", dm_path);
+                goto out;
+        }
+
+        r = loop_device_attach(path, REALMFS_HEADER_SIZE,
+                               img.meta.nblocks * REALMFS_BLOCK_SIZE + verity_hash_area_size(img.meta.nblocks),
+                               false, true, &loop);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot set up a loop device: %m", path);
+                goto out;
+        }
+        r = verity_activate(dm_name, loop.path, &img.meta.verity, &reason);
+        if (r < 0) {
+                log_error_errno(r, "%s: %s: %m", path, reason ? reason : "dm-verity activation failed");
+                goto out;
+        }
+        r = probe_filesystem(dm_path, path);
+        if (r < 0) {
+                char *dev = NULL;
+                (void) verity_deactivate(dm_name, &dev);
+                free(dev);
+                goto out;
+        }
+        {
+                char tag[65];
+                hex_encode(img.meta.verity.root_hash, VERITY_ROOT_SIZE, tag);
+                log_info("%s: active as %s (tag %.8s, signature %s).", path, dm_path, tag, how);
+        }
+out:
+        /* the loop device stays while dm-verity holds it (autoclear) */
+        loop_device_release(&loop);
+        realmfs_image_close(&img);
+        realmboot_cmdline_done(&cmdline);
+        return r;
+}
+
+int realmfs_detach(const char *name) {
+        _cleanup_free_ char *dm_name = NULL, *data_device = NULL;
+        int r;
+
+        if (!realmfs_name_is_valid(name))
+                return log_error_errno(EINVAL, "Invalid RealmFS name \"%s\"", name);
+        if (realmfs_device_name(name, &dm_name) < 0)
+                return log_oom();
+        r = verity_deactivate(dm_name, &data_device);
+        if (r == -ENODEV) {
+                log_info("/dev/mapper/%s is not active.", dm_name);
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Cannot deactivate /dev/mapper/%s: %m", dm_name);
+        /* autoclear releases the loop device once unused; clear it now in
+         * case something else still held it at deactivation */
+        if (data_device && string_has_prefix(data_device, "/dev/loop"))
+                (void) loop_device_detach_path(data_device);
+        return 0;
+}
