@@ -135,17 +135,20 @@ static int fsync_directory_of(const char *path) {
 
 int write_file_atomic_with(const char *path, mode_t mode, bool no_replace, write_callback_t cb,
                            void *userdata) {
-        _cleanup_free_ char *tmp = NULL, *copy = NULL;
+        _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
+        const char *slash = strrchr(path, '/');
         int r;
 
         if (no_replace && access(path, F_OK) == 0)
                 return -EEXIST;
 
-        copy = strdup(path);
-        if (!copy)
-                return -ENOMEM;
-        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dirname(copy), basename((char *) path)) < 0)
+        /* the temporary file lives beside path, so rename() stays atomic */
+        if (slash)
+                r = asprintf(&tmp, "%.*s/.#%s.XXXXXX", (int) (slash - path), path, slash + 1);
+        else
+                r = asprintf(&tmp, ".#%s.XXXXXX", path);
+        if (r < 0)
                 return -ENOMEM;
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)

@@ -359,6 +359,9 @@ typedef struct SealJob {
         const char *from_dir;
         /* for sign: the source image to copy the data area from */
         int source_fd;
+        /* storage for the metainfo strings sealing produces */
+        char shasum[65];
+        char timestamp[32];
 } SealJob;
 
 /* The body of an image in a file with the data at offset 0: hash tree with a
@@ -368,7 +371,6 @@ static int seal_file(int fd, const char *tmp_path, SealJob *job) {
         RealmfsHeader header = { .status = job->status, .flags = job->flags };
         uint8_t block[REALMFS_HEADER_SIZE];
         _cleanup_free_ char *text = NULL;
-        static char shasum[65], timestamp[32];
         const char *epoch = getenv("SOURCE_DATE_EPOCH");
         uint64_t data_size = m->nblocks * BLOCK, total;
         size_t len;
@@ -383,14 +385,15 @@ static int seal_file(int fd, const char *tmp_path, SealJob *job) {
                 return log_error_errno(r, "%s: cannot write verity hash tree: %m", tmp_path);
         m->has_verity = true;
 
-        r = sha256_file_range(fd, data_size, shasum);
+        r = sha256_file_range(fd, data_size, job->shasum);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot read back data: %m", tmp_path);
-        m->shasum = shasum;
-        snprintf(timestamp, sizeof timestamp, "%s", epoch && *epoch ? epoch : "");
-        if (!*timestamp)
-                snprintf(timestamp, sizeof timestamp, "%lld", (long long) time(NULL));
-        m->timestamp = timestamp;
+        m->shasum = job->shasum;
+        if (epoch && *epoch)
+                snprintf(job->timestamp, sizeof job->timestamp, "%s", epoch);
+        else
+                snprintf(job->timestamp, sizeof job->timestamp, "%lld", (long long) time(NULL));
+        m->timestamp = job->timestamp;
 
         total = data_size + verity_hash_area_size(m->nblocks);
         r = insert_header_block(fd, total);
