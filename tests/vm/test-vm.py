@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+"""The VM suite: real boots of the LUKS2 test disk (tests/vm/build-image),
+the passphrase typed on the serial console, real dm-verity.  Each scenario
+is one boot with its own kernel command line; the guest reports, the host
+asserts.  Prints one ok/not ok line per check and "N passed, N failed".
+
+Usage: test-vm.py OUT-DIR [SCENARIO...]
+"""
+import json, os, subprocess, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vmrun
+
+n_ok = n_fail = 0
+
+
+def check(cond, what, detail=""):
+    global n_ok, n_fail
+    if cond:
+        n_ok += 1
+        print("ok - " + what)
+    else:
+        n_fail += 1
+        print("not ok - %s%s" % (what, (": " + detail) if detail else ""))
+    return cond
+
+
+def one(rep, key, default=""):
+    v = rep.get(key, [default])
+    return v[0] if v else default
+
+
+def keys(rep):
+    """{name: (present, perm, length)}"""
+    out = {}
+    for line in rep.get("key", []):
+        f = line.split()
+        out[f[0]] = (f[1] == "present", f[2] if len(f) > 2 else "", f[3] if len(f) > 3 else "")
+    return out
+
+
+def units(rep):
+    return dict(line.split(" ", 1) for line in rep.get("unit", []) if " " in line)
+
+
+def mounts(rep):
+    return dict(line.split(" ", 1) for line in rep.get("mount", []) if " " in line)
+
+
+def verity(rep):
+    return dict(line.split(" ", 1) for line in rep.get("verity", []) if " " in line)
+
+
+def signed_root(out, name):
+    img = os.path.join(out, "rootfs/storage/realms/realmfs-images/%s-realmfs.img" % name)
+    p = subprocess.run([os.path.join(out, "build/tool/realmfsctl"), "inspect", "--json", img],
+                       capture_output=True, text=True)
+    return json.loads(p.stdout)["metainfo"]["verity-root"]
+
+
+def expect_pair(rep, label):
+    k = keys(rep)
+    check(k.get("realmfs-user", (False,))[0] and k["realmfs-user"][1:] == ("3f000000", "32"),
+          label + ": realmfs-user in @u, possessor-only, 32 bytes", str(k.get("realmfs-user")))
+    check(k.get("realmfs-user-public", (False,))[0] and k["realmfs-user-public"][1:] == ("3f030000", "32"),
+          label + ": realmfs-user-public in @u, user view+read, 32 bytes", str(k.get("realmfs-user-public")))
+
+
+def expect_public_only(rep, label):
+    k = keys(rep)
+    check(not k.get("realmfs-user", (True,))[0], label + ": no realmfs-user (secret) key", str(k.get("realmfs-user")))
+    check(k.get("realmfs-user-public", (False,))[0], label + ": realmfs-user-public loaded")
+
+
+def expect_no_keys(rep, label):
+    k = keys(rep)
+    check(not k.get("realmfs-user", (True,))[0] and not k.get("realmfs-user-public", (True,))[0],
+          label + ": no keys loaded", str(k))
+
+
+def expect_settled(rep, label):
+    check(one(rep, "done") == "1", label + ": the boot completed and the guest reported")
+    check(not rep.get("job"), label + ": no job left hanging", "; ".join(rep.get("job", [])))
+
+
+def expect_verified_mounts(out, rep, label, names):
+    m, v = mounts(rep), verity(rep)
+    for n in names:
+        check(m.get(n, "").startswith("/dev/mapper/realmfs-%s " % n) and " ro," in " " + m.get(n, "").split(" ", 1)[-1] + ","
+              and "nodev" in m.get(n, "") and "nosuid" in m.get(n, ""),
+              label + ": /run/realmfs/%s mounted ro,nodev,nosuid from /dev/mapper/realmfs-%s" % (n, n), m.get(n, "(not mounted)"))
+        f = v.get("realmfs-" + n, "").split()
+        check(len(f) == 4 and f[0] == "verity" and f[2] == "sha256" and f[3] == signed_root(out, n),
+              label + ": dm table of realmfs-%s is verity with the signed root hash" % n, v.get("realmfs-" + n, "(none)"))
+
+
+# ---- scenarios ----
+
+def scenario_pair(out):
+    """1 + 4: key mode pair; every valid realm mounted and running; the
+    tampered, unsigned and foreign images refused, the rest unaffected."""
+    rep, text, t = run(out, "pair", "")
+    expect_settled(rep, "pair")
+    expect_pair(rep, "pair")
+    expect_verified_mounts(out, rep, "pair", ["base", "tools"])
+    u = units(rep)
+    check(u.get("realm@main.service") == "active", "pair: autostart realm main running from base", u.get("realm@main.service"))
+    check(u.get("realm@tools.service") == "active", "pair: autostart realm tools running (vendor channel key)", u.get("realm@tools.service"))
+    check("realm@dev.service" not in u or u["realm@dev.service"] == "inactive", "pair: non-autostart realm dev not started")
+    # 4: tamper
+    check(one(rep, "tampered-read").endswith("Input/output error"), "tamper: reading the flipped file gives EIO", one(rep, "tampered-read"))
+    check(u.get("realm@tampered.service") != "active", "tamper: its realm does not run", u.get("realm@tampered.service"))
+    for n, msg in (("unsigned", "image is not signed"), ("foreign", "signature does not verify with any trusted key")):
+        check(u.get("realmfs-verity@%s.service" % n) == "failed" and n not in mounts(rep),
+              "tamper: %s image refused, not mounted" % n, u.get("realmfs-verity@%s.service" % n))
+        check(any(("%s-realmfs.img: %s" % (n, msg)) in j for j in rep.get("J", [])) or
+              ("%s-realmfs.img: %s" % (n, msg)) in text, "tamper: clear journal line for %s: %s" % (n, msg))
+        check(u.get("realm@%s.service" % n) != "active", "tamper: realm %s not running" % n)
+    check(one(rep, "realms-target") == "active", "tamper: realms.target reached anyway")
+
+
+def scenario_public(out, overlays):
+    """2 + 5: key mode public from the command line, and a wrong passphrase
+    typed first: the disk still unlocks and the public key still loads (the
+    cache holds both; realmboot-unlock tries the newest first).  Leaves the
+    keyring moved away in its overlay for the missing-keyring boot."""
+    env = vmrun.load_env(out)
+    rep, text, t = run(out, "public", "realmboot.key_mode=public vmtest.prep=remove-keyring",
+                       passphrases=["not the passphrase", env["PASSPHRASE"]], keep=overlays["missing"])
+    expect_settled(rep, "public")
+    check(text.count("lease enter passphrase") >= 2, "wrong-then-right: systemd-cryptsetup asked again after the wrong one")
+    check("cached passphrase 1 (newest first)" in one(rep, "unlock"),
+          "wrong-then-right: keyring unlocked with the newest cached passphrase", one(rep, "unlock")[:200])
+    expect_public_only(rep, "public")
+    expect_verified_mounts(out, rep, "public", ["base", "tools"])
+    check(units(rep).get("realm@main.service") == "active", "public: realm main running")
+    check(one(rep, "prep") == "remove-keyring", "public: keyring moved away for the next boot")
+
+
+def scenario_safe(out):
+    rep, text, t = run(out, "safe", "realmboot.safe_mode realmboot.key_mode=public")
+    expect_settled(rep, "safe")
+    expect_pair(rep, "safe")
+    check(one(rep, "safe-mode-target") == "active", "safe: realmboot-safe-mode.target reached", one(rep, "safe-mode-target"))
+    check(one(rep, "default-target") == "realmboot-safe-mode.target", "safe: default.target is the safe-mode target", one(rep, "default-target"))
+    u = units(rep)
+    check(not any(s == "active" for n, s in u.items() if n.startswith("realm@")), "safe: no realm unit active", str(u))
+    check(not mounts(rep) and not verity(rep), "safe: no RealmFS mounted or activated", str(mounts(rep)))
+    for line in rep.get("net", []):
+        f = line.split()
+        check(f[1] != "active", "safe: %s not running" % f[0], line)
+    nd = [l for l in rep.get("net", []) if l.startswith("systemd-networkd.service")]
+    check(nd and nd[0].split()[-1].startswith("masked"), "safe: systemd-networkd masked", str(nd))
+
+
+def scenario_missing_keyring(out, overlays):
+    """6: no keyring file, then a truncated one: the boot completes, no keys,
+    a clear message; realms on channel-signed images are unaffected."""
+    if not os.path.exists(overlays["missing"]):
+        scenario_public(out, overlays)
+    rep, text, t = run(out, "missing-keyring", "vmtest.prep=corrupt-keyring", backing=overlays["missing"],
+                       keep=overlays["corrupt"])
+    expect_settled(rep, "missing keyring")
+    expect_no_keys(rep, "missing keyring")
+    check(one(rep, "unlock").startswith("3 ") and "no user keyring" in one(rep, "unlock"),
+          "missing keyring: realmboot-unlock exit 3 with a clear message", one(rep, "unlock")[:200])
+    u = units(rep)
+    check(u.get("realmfs-verity@base.service") == "failed", "missing keyring: user-signed image refused without the user key")
+    check(u.get("realm@tools.service") == "active", "missing keyring: vendor-channel realm unaffected")
+    rep, text, t = run(out, "corrupt-keyring", "", backing=overlays["corrupt"])
+    expect_settled(rep, "corrupt keyring")
+    expect_no_keys(rep, "corrupt keyring")
+    check(one(rep, "unlock").startswith("4 ") and "unusable keyring" in one(rep, "unlock"),
+          "corrupt keyring: realmboot-unlock exit 4 with a clear message", one(rep, "unlock")[:200])
+
+
+def scenario_noverity(out):
+    rep, text, t = run(out, "noverity", "realmboot.noverity citadel.nosignatures")
+    expect_settled(rep, "noverity")
+    m = mounts(rep)
+    check(m.get("base", "").startswith("/dev/loop") and not verity(rep),
+          "noverity: base mounted from a loop device, no dm-verity", m.get("base", "(not mounted)"))
+    check("WITHOUT dm-verity" in text, "noverity: loud warning on the console/journal")
+    check(units(rep).get("realm@main.service") == "active", "noverity: realm main running")
+
+
+SCENARIOS = ["pair", "public", "missing-keyring", "safe", "noverity"]
+timings = {}
+
+
+def run(out, name, extra, **kw):
+    log = os.path.join(out, "console-%s.log" % name)
+    rep, text, t = vmrun.boot(out, extra, log_path=log, **kw)
+    timings[name] = {"boot_s": round(t), "units_ms": dict(l.rsplit(" ", 1) for l in rep.get("time", []))}
+    print("# boot %s: %.0f s; our units: %s" % (name, t, ", ".join(rep.get("time", [])) or "-"))
+    if one(rep, "done") != "1":
+        print("# console tail (%s):" % log)
+        for line in text.splitlines()[-40:]:
+            print("#   " + line)
+    return rep, text, t
+
+
+def main():
+    out = os.path.abspath(sys.argv[1])
+    chosen = sys.argv[2:] or SCENARIOS
+    overlays = {"missing": os.path.join(out, "missing.qcow2"), "corrupt": os.path.join(out, "corrupt.qcow2")}
+    start = time.time()
+    for s in chosen:
+        if s == "pair":
+            scenario_pair(out)
+        elif s == "public":
+            scenario_public(out, overlays)
+        elif s == "safe":
+            scenario_safe(out)
+        elif s == "missing-keyring":
+            scenario_missing_keyring(out, overlays)
+        elif s == "noverity":
+            scenario_noverity(out)
+        else:
+            check(False, "unknown scenario " + s)
+    for f in overlays.values():
+        if os.path.exists(f):
+            os.unlink(f)
+    with open(os.path.join(out, "timings.json"), "w") as f:
+        json.dump(timings, f, indent=1)
+    print("# VM suite: %.0f s" % (time.time() - start))
+    print("%d passed, %d failed" % (n_ok, n_fail))
+    return 1 if n_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

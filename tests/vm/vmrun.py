@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""Boots the test VM once and reports what the guest saw.
+
+Boots OUT/disk.img through a copy-on-write overlay, answers the LUKS
+passphrase prompt on the serial console (the real path: systemd-cryptsetup
+then caches it in the kernel keyring for realmboot-unlock), collects the
+guest's "@@R" report lines and always stops the VM.  Used by test-vm.py.
+"""
+import os, re, subprocess, sys, tempfile, time
+
+try:
+    import pexpect
+except ImportError:
+    pexpect = None
+
+PROMPT = re.compile(rb"[Pp]lease enter passphrase for disk[^\n]*?: ?")
+
+
+def load_env(out):
+    env = {}
+    for line in open(os.path.join(out, "vm.env")):
+        k, _, v = line.strip().partition("=")
+        env[k] = v
+    return env
+
+
+def accel():
+    a = os.environ.get("REALMBOOT_VM_ACCEL", "tcg")
+    if a == "kvm":
+        return ["-accel", "kvm", "-cpu", "host"]
+    return ["-accel", "tcg,tb-size=128", "-cpu", "max"]
+
+
+def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, backing=None, keep=None):
+    """Returns (report dict of lists, console text, elapsed seconds).
+
+    backing: a qcow2 overlay of an earlier boot to start from (its changes
+    kept); keep: a path to keep this boot's overlay at, for a later boot."""
+    env = load_env(out)
+    timeout = timeout or int(os.environ.get("REALMBOOT_VM_TIMEOUT", "420"))
+    passphrases = list(passphrases if passphrases is not None else [env["PASSPHRASE"]])
+    work = tempfile.mkdtemp(prefix="realmboot-vm-")
+    overlay = keep or os.path.join(work, "overlay.qcow2")
+    base, fmt = (backing, "qcow2") if backing else (env["DISK"], "raw")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt, overlay], check=True)
+    append = ("console=ttyS0,115200 rd.luks.name=%s=root root=/dev/mapper/root rw panic=-1 "
+              "systemd.show_status=1 rd.udev.log_level=3 %s" % (env["LUKS_UUID"], cmdline_extra)).strip()
+    args = ["qemu-system-x86_64", *accel(), "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
+            "-kernel", env["KERNEL"], "-initrd", env["INITRD"], "-append", append,
+            "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
+            "-nic", "none", "-serial", "mon:stdio"]
+    start = time.time()
+    child = pexpect.spawn(args[0], args[1:], timeout=timeout, maxread=65536)
+    log = open(log_path or os.path.join(work, "console.log"), "wb")
+    child.logfile_read = log
+    try:
+        deadline = start + timeout
+        while True:
+            left = max(1, deadline - time.time())
+            i = child.expect([PROMPT, rb"@@R done 1", pexpect.EOF, pexpect.TIMEOUT], timeout=left)
+            if i == 0:
+                p = passphrases.pop(0) if passphrases else None
+                if p is None:
+                    break  # no more answers: let the boot time out
+                time.sleep(0.5)
+                child.sendline(p)
+            elif i == 1:
+                child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=60)
+                break
+            else:
+                break
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+        log.close()
+        if not keep:
+            try:
+                os.unlink(overlay)
+            except OSError:
+                pass
+    text = open(log.name, "rb").read().decode("utf-8", "replace")
+    report = {}
+    for line in text.splitlines():
+        line = line.strip("\r")
+        if line.startswith("@@R "):
+            parts = line[4:].split(" ", 1)
+            report.setdefault(parts[0], []).append(parts[1] if len(parts) > 1 else "")
+    return report, text, time.time() - start
+
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    extra = sys.argv[2] if len(sys.argv) > 2 else ""
+    rep, text, t = boot(out, extra, log_path=os.path.join(out, "last-console.log"))
+    for k, v in rep.items():
+        for x in v:
+            print(k, x)
+    print("boot took %.0f s" % t)
