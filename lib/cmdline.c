@@ -5,9 +5,11 @@
 #include "fileio.h"
 #include "log.h"
 #include "names.h"
+#include "unit-name.h"
 #include "util.h"
 
 #define SAFE_MODE_TARGET "realmboot-safe-mode.target"
+#define USER_CHANNEL "realmfs-user"
 
 KeyMode key_mode_from_string(const char *s) {
         if (s && streq(s, "pair"))
@@ -21,8 +23,12 @@ const char *key_mode_to_string(KeyMode m) {
         return m == KEY_MODE_PAIR ? "pair" : m == KEY_MODE_PUBLIC ? "public" : NULL;
 }
 
+/* The kernel's isspace() (lib/ctype.c): Latin-1 no-break space included,
+ * so a UTF-8 byte 0xA0 splits words there as it does in the kernel. */
 static bool is_kernel_space(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+        unsigned char u = (unsigned char) c;
+
+        return u == ' ' || (u >= '\t' && u <= '\r') || u == 0xA0;
 }
 
 /* One word, as linux/lib/cmdline.c next_arg(): a leading quote starts a
@@ -74,7 +80,9 @@ int proc_cmdline_parse(const char *line, int (*cb)(const char *key, const char *
         _cleanup_free_ char *copy = NULL;
         char *args;
 
-        if (strlen(line) > CMDLINE_MAX_SIZE)
+        if (!line || !cb)
+                return -EINVAL;
+        if (strnlen(line, CMDLINE_MAX_SIZE + 1) > CMDLINE_MAX_SIZE)
                 return -E2BIG;
         copy = strdup(line);
         if (!copy)
@@ -107,6 +115,8 @@ int parse_boolean(const char *s) {
         static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
         static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
 
+        if (!s)
+                return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
                 if (strcasecmp(s, yes[i]) == 0)
                         return 1;
@@ -115,6 +125,12 @@ int parse_boolean(const char *s) {
         }
         return -EINVAL;
 }
+
+typedef struct ParseState {
+        RealmbootCmdline *c;
+        int safe_mode_option; /* last realmboot.safe_mode / citadel.safemode, or -1 */
+        bool safe_mode_unit;  /* the last valid systemd.unit= is the safe-mode target */
+} ParseState;
 
 static void set_bool(const char *key, const char *value, bool *b) {
         int r;
@@ -136,22 +152,30 @@ static void add_channel(RealmbootCmdline *c, const char *key, const char *value)
         size_t n;
 
         if (!value || !(colon = strchr(value, ':'))) {
-                log_warning("Kernel command line: %s needs NAME:HEX, ignoring", key);
+                log_warning("Kernel command line: %s needs a value NAME:HEX, ignoring", key);
                 return;
         }
         n = (size_t) (colon - value);
         if (n >= sizeof ch.name) {
-                log_warning("Kernel command line: %s: channel name too long, ignoring", key);
+                log_warning("Kernel command line: %s: channel name longer than %d characters, ignoring", key,
+                            REALMFS_NAME_MAX);
                 return;
         }
         memcpy(ch.name, value, n);
-        if (!realmfs_name_is_valid(ch.name) || streq(ch.name, "realmfs-user")) {
-                log_warning("Kernel command line: %s: invalid channel name '%s', ignoring", key, ch.name);
+        if (streq(ch.name, USER_CHANNEL)) {
+                /* the user key is trusted only from the kernel keyring */
+                log_warning("Kernel command line: %s: channel %s cannot be set on the command line, ignoring",
+                            key, USER_CHANNEL);
+                return;
+        }
+        if (!realmfs_name_is_valid(ch.name)) {
+                log_warning("Kernel command line: %s: invalid channel name \"%s\" (a letter, then letters, "
+                            "digits or '-'), ignoring", key, ch.name);
                 return;
         }
         if (hex_decode(colon + 1, ch.public_key, sizeof ch.public_key) < 0) {
-                log_warning("Kernel command line: %s: channel %s needs a 64 hex digit public key, ignoring", key,
-                            ch.name);
+                log_warning("Kernel command line: %s: channel %s needs a public key of 64 hex digits, ignoring",
+                            key, ch.name);
                 return;
         }
         for (size_t i = 0; i < c->n_channels; i++)
@@ -160,24 +184,31 @@ static void add_channel(RealmbootCmdline *c, const char *key, const char *value)
                         return;
                 }
         if (c->n_channels >= CMDLINE_MAX_CHANNELS) {
-                log_warning("Kernel command line: more than %d channels, ignoring %s", CMDLINE_MAX_CHANNELS, ch.name);
+                log_warning("Kernel command line: more than %d channels, ignoring channel %s", CMDLINE_MAX_CHANNELS,
+                            ch.name);
                 return;
         }
         c->channels[c->n_channels++] = ch;
 }
 
 static int parse_item(const char *key, const char *value, void *userdata) {
-        RealmbootCmdline *c = userdata;
+        ParseState *st = userdata;
+        RealmbootCmdline *c = st->c;
 
-        if (proc_cmdline_key_streq(key, "realmboot.safe_mode") || proc_cmdline_key_streq(key, "citadel.safemode"))
-                set_bool(key, value, &c->safe_mode);
-        else if (proc_cmdline_key_streq(key, "systemd.unit")) {
-                if (value && streq(value, SAFE_MODE_TARGET))
-                        c->safe_mode = true;
+        if (proc_cmdline_key_streq(key, "realmboot.safe_mode") || proc_cmdline_key_streq(key, "citadel.safemode")) {
+                bool b = st->safe_mode_option > 0;
+
+                set_bool(key, value, &b);
+                st->safe_mode_option = b;
+        } else if (proc_cmdline_key_streq(key, "systemd.unit")) {
+                /* as systemd: a missing or invalid unit name changes nothing */
+                if (value && unit_name_is_valid(value))
+                        st->safe_mode_unit = streq(value, SAFE_MODE_TARGET);
         } else if (proc_cmdline_key_streq(key, "realmboot.key_mode")) {
                 KeyMode m = key_mode_from_string(value);
                 if (m == KEY_MODE_UNSET)
-                        log_warning("Kernel command line: %s=%s: expected pair or public, ignoring", key, strempty(value));
+                        log_warning("Kernel command line: %s%s%s: expected pair or public, ignoring", key,
+                                    value ? "=" : "", strempty(value));
                 else
                         c->key_mode = m;
         } else if (proc_cmdline_key_streq(key, "realmboot.noverity"))
@@ -198,18 +229,31 @@ static int parse_item(const char *key, const char *value, void *userdata) {
 
 int realmboot_cmdline_parse(const char *line, RealmbootCmdline *ret) {
         RealmbootCmdline c = { .key_mode = KEY_MODE_UNSET };
+        ParseState st = { .c = &c, .safe_mode_option = -1 };
         int r;
 
+        if (!line || !ret)
+                return -EINVAL;
         c.channels = calloc(CMDLINE_MAX_CHANNELS, sizeof(CmdlineChannel));
         if (!c.channels)
                 return -ENOMEM;
-        r = proc_cmdline_parse(line, parse_item, &c);
+        r = proc_cmdline_parse(line, parse_item, &st);
         if (r < 0) {
                 free(c.channels);
                 return r;
         }
+        c.safe_mode = st.safe_mode_option > 0 || st.safe_mode_unit;
         *ret = c;
         return 0;
+}
+
+static int parse_or_log(const char *line, const char *source, RealmbootCmdline *ret) {
+        int r = realmboot_cmdline_parse(line, ret);
+
+        if (r == -E2BIG)
+                return log_error_errno(r, "Kernel command line from %s is longer than %u bytes, refusing", source,
+                                       CMDLINE_MAX_SIZE);
+        return r;
 }
 
 int realmboot_cmdline_load(RealmbootCmdline *ret) {
@@ -218,16 +262,20 @@ int realmboot_cmdline_load(RealmbootCmdline *ret) {
         int r;
 
         if (e)
-                return realmboot_cmdline_parse(e, ret);
+                return parse_or_log(e, "$REALMBOOT_CMDLINE", ret);
         r = read_full_file("/proc/cmdline", CMDLINE_MAX_SIZE, false, &line, NULL);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0) {
                 log_warning_errno(r, "Cannot read /proc/cmdline, assuming it is empty: %m");
-                return realmboot_cmdline_parse("", ret);
+                return parse_or_log("", "/proc/cmdline", ret);
         }
-        return realmboot_cmdline_parse(line, ret);
+        return parse_or_log(line, "/proc/cmdline", ret);
 }
 
 void realmboot_cmdline_done(RealmbootCmdline *c) {
+        if (!c)
+                return;
         free(c->channels);
         *c = (RealmbootCmdline) { .key_mode = KEY_MODE_UNSET };
 }

@@ -7,16 +7,22 @@
 
 #define IMAGE_SUFFIX "-realmfs.img"
 
-bool realmfs_name_is_valid(const char *name) {
-        size_t n = 0;
+/* ASCII only, whatever the locale: isalpha() would accept more. */
+static bool char_is_letter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
-        if (!name || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+bool realmfs_name_is_valid(const char *name) {
+        size_t n;
+
+        if (!name || !char_is_letter(name[0]))
                 return false;
-        for (const char *s = name; *s; s++, n++) {
-                char c = *s;
+        for (n = 1; name[n]; n++) {
+                char c = name[n];
+
                 if (n >= REALMFS_NAME_MAX)
                         return false;
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+                if (!char_is_letter(c) && !(c >= '0' && c <= '9') && c != '-')
                         return false;
         }
         return true;
@@ -28,30 +34,39 @@ bool realm_name_is_valid(const char *name) {
 
 /* prefix + name + suffix, for valid names only */
 static int build_name(const char *prefix, const char *name, const char *suffix, char **ret) {
-        if (!realmfs_name_is_valid(name))
+        if (!ret || !realmfs_name_is_valid(name))
                 return -EINVAL;
         return asprintf(ret, "%s%s%s", prefix, name, suffix) < 0 ? -ENOMEM : 0;
 }
 
 int realmfs_image_path(const char *images_dir, const char *name, char **ret) {
         _cleanup_free_ char *file = NULL;
-        int r = build_name("", name, IMAGE_SUFFIX, &file);
+        int r;
 
+        if (!images_dir)
+                return -EINVAL;
+        r = build_name("", name, IMAGE_SUFFIX, &file);
         if (r < 0)
                 return r;
         return path_join(images_dir, file, ret);
 }
 
 int realmfs_name_from_image_path(const char *path, char **ret) {
-        const char *base = strrchr(path, '/');
-        size_t len;
+        const char *base;
+        size_t len, suffix_len = strlen(IMAGE_SUFFIX);
         char *name;
 
+        if (!path || !ret)
+                return -EINVAL;
+        base = strrchr(path, '/');
         base = base ? base + 1 : path;
         len = strlen(base);
-        if (len <= strlen(IMAGE_SUFFIX) || strcmp(base + len - strlen(IMAGE_SUFFIX), IMAGE_SUFFIX) != 0)
+        if (len <= suffix_len || !streq(base + len - suffix_len, IMAGE_SUFFIX))
                 return -EINVAL;
-        name = strndup(base, len - strlen(IMAGE_SUFFIX));
+        /* check before copying: a name is short, a path need not be */
+        if (len - suffix_len > REALMFS_NAME_MAX)
+                return -EINVAL;
+        name = strndup(base, len - suffix_len);
         if (!name)
                 return -ENOMEM;
         if (!realmfs_name_is_valid(name)) {
@@ -64,6 +79,10 @@ int realmfs_name_from_image_path(const char *path, char **ret) {
 
 int realmfs_device_name(const char *name, char **ret) {
         return build_name("realmfs-", name, "", ret);
+}
+
+int realmfs_device_path(const char *name, char **ret) {
+        return build_name("/dev/mapper/realmfs-", name, "", ret);
 }
 
 int realmfs_mount_point(const char *name, char **ret) {

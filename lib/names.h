@@ -3,7 +3,10 @@
 
 /* Realm and RealmFS names (DESIGN.md): a letter first, then [A-Za-z0-9-],
  * at most 40 characters.  Every path or device name is built from a name
- * only after it passed this check. */
+ * only after it passed this check, so a name can never carry '/', "..",
+ * whitespace, or anything a shell, a unit file or device-mapper would read
+ * specially.  Builders return 0, -EINVAL for an invalid name, or -ENOMEM;
+ * *ret is malloc'd and only set on success. */
 
 #include <stdbool.h>
 
@@ -12,10 +15,13 @@
 bool realmfs_name_is_valid(const char *name);
 bool realm_name_is_valid(const char *name);
 
-/* <images_dir>/NAME-realmfs.img; -EINVAL for an invalid name. */
+/* <images_dir>/NAME-realmfs.img */
 int realmfs_image_path(const char *images_dir, const char *name, char **ret);
-/* NAME of ".../NAME-realmfs.img", validated; -EINVAL otherwise. */
+/* NAME of ".../NAME-realmfs.img" (the last path component), validated. */
 int realmfs_name_from_image_path(const char *path, char **ret);
-/* realmfs-NAME (the dm device name) and /run/realmfs/NAME. */
+/* realmfs-NAME, the device-mapper name */
 int realmfs_device_name(const char *name, char **ret);
+/* /dev/mapper/realmfs-NAME */
+int realmfs_device_path(const char *name, char **ret);
+/* /run/realmfs/NAME */
 int realmfs_mount_point(const char *name, char **ret);
