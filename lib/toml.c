@@ -925,9 +925,12 @@ const char *toml_type_name(TomlType t) {
 }
 
 int toml_quote_string(const char *s, size_t len, char **ret) {
-        /* worst case every byte becomes \u00XX */
-        char *out = malloc(len * 6 + 3), *o;
+        char *out, *o;
 
+        /* worst case every byte becomes \u00XX */
+        if (len > (SIZE_MAX - 3) / 6)
+                return -ENOMEM;
+        out = malloc(len * 6 + 3);
         if (!out)
                 return -ENOMEM;
         o = out;

@@ -392,6 +392,8 @@ TEST(errors_strings) {
         expect_error("a = \"\\U0001F60\"\n", "t:1:6: \\U needs 8 hex digits");
         expect_error("a = \"\\u00g0\"\n", "t:1:6: \\u needs 4 hex digits");
         expect_error("a = \"abc\n", "t:1:5: unterminated string");
+        expect_error("a = \"abc", "t:1:5: unterminated string");
+        expect_error("a = \"abc\\", "t:1:5: unterminated string");
         expect_error("a = 'abc\n", "t:1:5: unterminated string");
         expect_error("a = \"abc\\\"\n", "t:1:5: unterminated string");
         expect_error("a = \"x\ty\x01\"\n", "t:1:9: control character in string (use an escape)");
@@ -403,6 +405,7 @@ TEST(errors_strings) {
 TEST(errors_bytes) {
         expect_error("a = \"\xff\"\n", "t:1:6: invalid UTF-8");
         expect_error("a = 1\nb = \"é\xc3\"\n", "t:2:7: invalid UTF-8");              /* truncated */
+        expect_error("a = 1\n\xc3", "t:2:1: invalid UTF-8");                        /* cut at the end */
         expect_error("a = \"\xc0\xaf\"\n", "t:1:6: invalid UTF-8");                  /* overlong */
         expect_error("a = \"\xed\xa0\x80\"\n", "t:1:6: invalid UTF-8");              /* surrogate */
         expect_error("a = \"\xf4\x90\x80\x80\"\n", "t:1:6: invalid UTF-8");          /* > U+10FFFF */
@@ -521,6 +524,103 @@ static void check_all_secure(const TomlValue *v, bool secure) {
                         check_all_secure(v->table.values[i], secure);
 }
 
+/* sodium_malloc() maps every allocation (with guard pages) and LSan does not
+ * see mappings: a leaked secure allocation shows as a mapping left over. */
+static size_t count_mappings(void) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/maps", "re");
+        size_t n = 0;
+        int c;
+
+        ASSERT_TRUE(f);
+        while ((c = fgetc(f)) != EOF)
+                n += c == '\n';
+        return n;
+}
+
+static size_t mappings_added_by_secure_parse(const char *text) {
+        size_t before = count_mappings();
+        TomlValue *doc = NULL;
+        char *error = NULL;
+
+        if (toml_parse(text, strlen(text), "t", TOML_PARSE_SECURE, &doc, &error) >= 0)
+                toml_free(doc);
+        free(error);
+        return count_mappings() - before;
+}
+
+TEST(secure_no_leaks) {
+        static const char *const docs[] = {
+                "[keypairs]\nrealmfs-user = \"0011\"\nx = [1, ['a', [true]]]\n",
+                "[a]\nb = \"x\"\nc = 1.5\n",
+                "a = [\"x\", [\"y\", \"\\q\"]]\n",
+                "a.b.c = 'x'\na.b = 1\n",
+                "[a.b]\n[a]\nb.c = 'x'\n",
+                "k = \"\\uD800\"\n",
+                "\"k\\u0000\" = 1\n",
+                "a = [[[[[[[[[[[[[[[[['deep']]]]]]]]]]]]]]]]]\n",
+                "[a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p]\nx = 'too deep'\n",
+                "x = 'v' junk\n",
+        };
+
+        /* The ordinary allocator may map memory now and then too, but a leak
+         * adds mappings on every repetition. */
+        for (size_t i = 0; i < ELEMENTSOF(docs); i++) {
+                unsigned grew = 0;
+
+                for (unsigned k = 0; k < 4; k++)
+                        grew += mappings_added_by_secure_parse(docs[i]) > 0;
+                if (grew == 4) {
+                        fprintf(stderr, "secure parse leaks: %s\n", docs[i]);
+                        exit(1);
+                }
+        }
+}
+
+/* Secure allocations are mappings, and the kernel allows only so many
+ * (vm.max_map_count): a big document in secure mode runs out of memory
+ * somewhere in the middle of the parse, which must then free everything. */
+TEST(secure_out_of_memory) {
+        size_t cap = 1024 * 1024, len;
+        char *text = malloc(cap);
+        int n_oom = 0;
+
+        ASSERT_TRUE(text);
+        for (unsigned variant = 0; variant < 3; variant++) {
+                TomlValue *doc = NULL;
+                char *error = NULL;
+                size_t before;
+                int r;
+
+                len = 0;
+                if (variant == 0) { /* array items */
+                        len += (size_t) snprintf(text, cap, "a = [");
+                        for (unsigned i = 0; i < 60000; i++)
+                                len += (size_t) snprintf(text + len, cap - len, "%u,", i);
+                        len += (size_t) snprintf(text + len, cap - len, "]\n");
+                } else if (variant == 1) { /* keys and string values */
+                        for (unsigned i = 0; i < 9000; i++)
+                                len += (size_t) snprintf(text + len, cap - len, "k%u = 'v'\n", i);
+                } else { /* tables */
+                        for (unsigned i = 0; i < 9000; i++)
+                                len += (size_t) snprintf(text + len, cap - len, "[t%u.u]\n", i);
+                }
+                before = count_mappings();
+                r = toml_parse(text, len, "t", TOML_PARSE_SECURE, &doc, &error);
+                if (r == -ENOMEM) {
+                        ASSERT_STREQ(error, "t: out of memory");
+                        n_oom++;
+                } else {
+                        ASSERT_OK(r); /* a system with a higher vm.max_map_count */
+                        toml_free(doc);
+                }
+                free(error);
+                /* everything unmapped again, give or take the ordinary allocator */
+                ASSERT_TRUE(count_mappings() <= before + 8);
+        }
+        fprintf(stderr, "   %d of 3 secure parses ran out of memory\n", n_oom);
+        free(text);
+}
+
 TEST(secure) {
         static const char text[] = "[keypairs]\nrealmfs-user = \"00112233\"\nx = [\"a\", \"b\", [1]]\n"
                                    "\"quoted\".dotted = true\n";
@@ -596,6 +696,8 @@ int main(void) {
         RUN(errors_redefinition);
         RUN(limits);
         RUN(secure);
+        RUN(secure_no_leaks);
+        RUN(secure_out_of_memory);
         RUN(quote_round_trip);
         return 0;
 }
