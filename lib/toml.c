@@ -572,7 +572,7 @@ static const char *unsupported_kind(const char *s, size_t n) {
 static int parse_integer(Parser *p, size_t start, size_t n, int64_t *ret) {
         const char *s = p->text + start;
         size_t i = n > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
-        bool neg = s[0] == '-';
+        bool neg = n > 0 && s[0] == '-';
         uint64_t v = 0, limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
 
         if (i == n || !is_digit(s[i]))
@@ -769,7 +769,8 @@ static int descend_dotted(Parser *p, const Key *k, TomlValue *t, TomlValue **ret
                 if (r < 0)
                         return r;
                 if (!created && table_is_explicit(p, t))
-                        return fail_at(p, k->positions[i], "cannot add to a table defined elsewhere with dotted keys");
+                        return fail_at(p, k->positions[i],
+                                       "cannot add to a table defined elsewhere with dotted keys");
                 t->dotted_section = p->section;
         }
         *ret = t;
@@ -786,8 +787,9 @@ static int parse_key_value(Parser *p, TomlValue *current, unsigned header_depth)
         if (r < 0)
                 return r;
         last = k.n - 1;
-        if (header_depth + k.n > TOML_MAX_DEPTH) /* the first key part too deep */
-                return fail_limit(p, k.positions[TOML_MAX_DEPTH - header_depth], "tables and arrays nested more than %d deep", TOML_MAX_DEPTH);
+        if (header_depth + k.n > TOML_MAX_DEPTH) /* point at the first part too deep */
+                return fail_limit(p, k.positions[TOML_MAX_DEPTH - header_depth],
+                                  "tables and arrays nested more than %d deep", TOML_MAX_DEPTH);
         skip_ws(p);
         if (peek(p) != '=')
                 return fail_at(p, p->pos, "expected '=' after the key");
