@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The strict TOML subset of toml.h.  A hand-written recursive-descent parser
  * over one line at a time: every construct outside the subset is recognised
- * and refused by name, so nothing is ever half-understood. */
+ * and refused by name, so nothing is ever half-understood.  Recursion only
+ * follows nested arrays, bounded by TOML_MAX_DEPTH; work is linear in the
+ * input apart from key lookups, which TOML_MAX_TABLE_ENTRIES bounds. */
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,8 +11,6 @@
 
 #include "secure.h"
 #include "toml.h"
-
-#define TOML_MAX_TABLE_ENTRIES 10000u
 
 typedef struct Parser {
         const char *text;
@@ -20,6 +20,10 @@ typedef struct Parser {
         unsigned line;       /* 1-based line of pos */
         size_t line_start;   /* offset of the first byte of that line */
         unsigned section;    /* incremented at every [header] */
+        /* Last computed column, so that positions along one long line cost
+         * linear time in total, not quadratic. */
+        size_t column_line_start, column_pos;
+        unsigned column;
         char **error;
         int error_code;
 } Parser;
@@ -40,38 +44,55 @@ static void mem_free(bool secure, void *p) {
                 free(p);
 }
 
+static char *mem_strndup(bool secure, const char *s, size_t n) {
+        char *d = mem_alloc(secure, n + 1);
+
+        if (d)
+                memcpy(d, s, n);
+        return d;
+}
+
 /* ---- positions and errors ---- */
 
-static unsigned column_of(const Parser *p, size_t pos) {
+/* Columns count characters, not bytes: UTF-8 continuation bytes are skipped. */
+static unsigned column_of(Parser *p, size_t pos) {
+        size_t i = p->line_start;
         unsigned col = 1;
 
-        /* columns count characters, not bytes: skip UTF-8 continuation bytes */
-        for (size_t i = p->line_start; i < pos && i < p->len; i++)
+        if (p->column_line_start == p->line_start && p->column_pos <= pos) {
+                i = p->column_pos;
+                col = p->column;
+        }
+        for (; i < pos && i < p->len; i++)
                 if (((unsigned char) p->text[i] & 0xc0) != 0x80)
                         col++;
+        p->column_line_start = p->line_start;
+        p->column_pos = i;
+        p->column = col;
         return col;
 }
 
-static _printf_(3, 4) int fail_at(Parser *p, size_t pos, const char *fmt, ...) {
+/* Records the first error as "FILE:LINE:COL: message" (pos is on the current
+ * line).  Messages are fixed texts: never any part of the document. */
+static _printf_(4, 5) int fail_with(Parser *p, int code, size_t pos, const char *fmt, ...) {
         char msg[256];
         va_list ap;
 
         if (p->error_code < 0)
                 return p->error_code; /* keep the first error */
+        p->error_code = code;
+        if (!p->error)
+                return code;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        p->error_code = -EINVAL;
-        if (p->error && asprintf(p->error, "%s:%u:%u: %s", p->filename, p->line, column_of(p, pos), msg) < 0)
+        if (asprintf(p->error, "%s:%u:%u: %s", p->filename, p->line, column_of(p, pos), msg) < 0)
                 *p->error = NULL;
-        return -EINVAL;
+        return code;
 }
 
-static int fail_limit(Parser *p, const char *what) {
-        int r = fail_at(p, p->pos, "%s", what);
-        p->error_code = -E2BIG;
-        return r < 0 ? -E2BIG : r;
-}
+#define fail_at(p, pos, ...) fail_with(p, -EINVAL, pos, __VA_ARGS__)
+#define fail_limit(p, pos, ...) fail_with(p, -E2BIG, pos, __VA_ARGS__)
 
 static int oom(Parser *p) {
         if (p->error_code >= 0) {
@@ -122,28 +143,34 @@ void toml_free(TomlValue *v) {
         mem_free(v->secure, v);
 }
 
-/* Grows an array of pointers from n to at least n+1 entries. */
-static int grow(bool secure, void ***arr, size_t n, size_t *capacity) {
-        size_t ncap;
-        void **na;
+/* Returns a copy of the n first pointers of old in a new array of ncap
+ * entries (old is left alone), or NULL. */
+static void **pointers_grown(bool secure, void **old, size_t n, size_t ncap) {
+        void **na = mem_alloc(secure, ncap * sizeof(void *));
 
-        if (n < *capacity)
-                return 0;
-        ncap = *capacity ? *capacity * 2 : 4;
-        na = mem_alloc(secure, ncap * sizeof(void *));
-        if (!na)
-                return -ENOMEM;
-        if (n)
-                memcpy(na, *arr, n * sizeof(void *));
-        mem_free(secure, *arr);
-        *arr = na;
-        *capacity = ncap;
-        return 0;
+        if (na && n)
+                memcpy(na, old, n * sizeof(void *));
+        return na;
 }
 
-static int array_append(Parser *p, TomlValue *a, TomlValue *item) {
-        if (grow(p->secure, (void ***) &a->array.items, a->array.n, &a->capacity) < 0)
-                return oom(p);
+static size_t capacity_next(size_t capacity) {
+        return capacity ? capacity * 2 : 4;
+}
+
+/* Appends item to array a.  Takes over item even on failure. */
+static int array_append_consume(Parser *p, TomlValue *a, TomlValue *item) {
+        if (a->array.n >= a->capacity) {
+                size_t ncap = capacity_next(a->capacity);
+                void **na = pointers_grown(p->secure, (void **) a->array.items, a->array.n, ncap);
+
+                if (!na) {
+                        toml_free(item);
+                        return oom(p);
+                }
+                mem_free(p->secure, a->array.items);
+                a->array.items = (TomlValue **) na;
+                a->capacity = ncap;
+        }
         a->array.items[a->array.n++] = item;
         return 0;
 }
@@ -157,32 +184,40 @@ const TomlValue *toml_table_get(const TomlValue *table, const char *key) {
         return NULL;
 }
 
-/* Adds key (taken over) = value to table; the caller checked it is new. */
-static int table_add(Parser *p, TomlValue *t, char *key, TomlValue *value) {
-        size_t cap = t->capacity;
+static TomlValue *table_get_mutable(TomlValue *t, const char *key) {
+        return (TomlValue *) toml_table_get(t, key);
+}
 
-        if (t->table.n >= TOML_MAX_TABLE_ENTRIES)
-                return fail_limit(p, "too many keys in one table");
-        if (grow(p->secure, (void ***) &t->table.keys, t->table.n, &cap) < 0)
-                return oom(p);
-        if (cap != t->capacity) {
-                void **nv = mem_alloc(p->secure, cap * sizeof(void *));
-                if (!nv)
+/* Adds key = value to table t; the caller checked that key is new.  Takes
+ * over key and value even on failure. */
+static int table_add_consume(Parser *p, TomlValue *t, char *key, TomlValue *value, size_t pos) {
+        if (t->table.n >= TOML_MAX_TABLE_ENTRIES) {
+                mem_free(p->secure, key);
+                toml_free(value);
+                return fail_limit(p, pos, "more than %d keys in one table", TOML_MAX_TABLE_ENTRIES);
+        }
+        if (t->table.n >= t->capacity) {
+                size_t ncap = capacity_next(t->capacity);
+                void **nk, **nv;
+
+                nk = pointers_grown(p->secure, (void **) t->table.keys, t->table.n, ncap);
+                nv = nk ? pointers_grown(p->secure, (void **) t->table.values, t->table.n, ncap) : NULL;
+                if (!nv) {
+                        mem_free(p->secure, nk);
+                        mem_free(p->secure, key);
+                        toml_free(value);
                         return oom(p);
-                if (t->table.n)
-                        memcpy(nv, t->table.values, t->table.n * sizeof(void *));
+                }
+                mem_free(p->secure, t->table.keys);
                 mem_free(p->secure, t->table.values);
+                t->table.keys = (char **) nk;
                 t->table.values = (TomlValue **) nv;
-                t->capacity = cap;
+                t->capacity = ncap;
         }
         t->table.keys[t->table.n] = key;
         t->table.values[t->table.n] = value;
         t->table.n++;
         return 0;
-}
-
-static TomlValue *table_get_mutable(TomlValue *t, const char *key) {
-        return (TomlValue *) toml_table_get(t, key);
 }
 
 /* ---- lexical helpers ---- */
@@ -199,6 +234,10 @@ static char peek_at(const Parser *p, size_t off) {
         return p->pos + off >= p->len ? 0 : p->text[p->pos + off];
 }
 
+static bool at_line_end(const Parser *p) {
+        return at_end(p) || peek(p) == '\n' || peek(p) == '\r' || peek(p) == '#';
+}
+
 static void skip_ws(Parser *p) {
         while (!at_end(p) && (peek(p) == ' ' || peek(p) == '\t'))
                 p->pos++;
@@ -208,8 +247,23 @@ static bool is_bare_key_char(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
+/* What TOML forbids in strings and comments: C0 controls but tab, and DEL. */
 static bool is_control(unsigned char c) {
         return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+static int hex_digit(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
 }
 
 /* At a comment, a newline or the end: consumes up to and including the
@@ -270,16 +324,16 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t n) {
         return len;
 }
 
+/* The whole document is checked first: TOML is UTF-8 without NUL, and the
+ * parser below can then treat every byte >= 0x80 as part of a character. */
 static int check_utf8(Parser *p) {
         const unsigned char *s = (const unsigned char *) p->text;
 
         for (size_t i = 0; i < p->len;) {
                 size_t n;
 
-                if (s[i] == 0) {
-                        p->pos = i;
+                if (s[i] == 0)
                         return fail_at(p, i, "NUL byte in document");
-                }
                 n = utf8_sequence_length(s + i, p->len - i);
                 if (n == 0)
                         return fail_at(p, i, "invalid UTF-8");
@@ -319,91 +373,105 @@ static size_t utf8_encode(uint32_t cp, char *out) {
 
 /* ---- strings ---- */
 
-/* Parses a basic ("...") or literal ('...') single-line string at pos into
- * a new buffer (*ret, *ret_len).  The buffer is at most as long as the
- * source span: escapes only shrink. */
-static int parse_string(Parser *p, char **ret, size_t *ret_len) {
-        char quote = peek(p);
-        size_t start = p->pos, end, n = 0;
-        char *buf;
-
-        if (peek_at(p, 1) == quote && peek_at(p, 2) == quote)
-                return fail_at(p, p->pos, "multi-line strings are not supported");
-        p->pos++;
-
-        /* find the closing quote first, to size the buffer */
-        for (end = p->pos; end < p->len; end++) {
+/* Offset of the closing quote of the one-line string opening at p->pos, or
+ * 0 when the line ends first. */
+static size_t string_end(const Parser *p, char quote) {
+        for (size_t end = p->pos + 1; end < p->len; end++) {
                 char c = p->text[end];
+
                 if (c == '\n' || c == '\r')
-                        break;
+                        return 0;
                 if (c == quote)
-                        break;
+                        return end;
                 if (quote == '"' && c == '\\' && end + 1 < p->len && p->text[end + 1] != '\n')
                         end++;
         }
-        if (end >= p->len || p->text[end] != quote)
-                return fail_at(p, start, "unterminated string");
+        return 0;
+}
 
-        buf = mem_alloc(p->secure, end - p->pos + 1);
+/* Decodes \uXXXX or \UXXXXXXXX at p->pos (on the 'u'/'U'); end is the
+ * closing quote. */
+static int parse_unicode_escape(Parser *p, size_t end, char *out, size_t *n) {
+        char c = peek(p);
+        size_t digits = c == 'u' ? 4 : 8;
+        uint32_t cp = 0;
+
+        for (size_t i = 1; i <= digits; i++) {
+                int d = p->pos + i < end ? hex_digit(p->text[p->pos + i]) : -1;
+
+                if (d < 0)
+                        return fail_at(p, p->pos - 1, "\\%c needs %zu hex digits", c, digits);
+                cp = cp << 4 | (uint32_t) d;
+        }
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return fail_at(p, p->pos - 1, "escape is not a Unicode scalar value");
+        *n += utf8_encode(cp, out + *n);
+        p->pos += digits + 1;
+        return 0;
+}
+
+/* Decodes the escape at p->pos (on the backslash) into out[*n...]. */
+static int parse_escape(Parser *p, size_t end, char *out, size_t *n) {
+        static const char simple[][2] = {
+                { 'b', '\b' }, { 't', '\t' }, { 'n', '\n' }, { 'f', '\f' },
+                { 'r', '\r' }, { '"', '"' },  { '\\', '\\' },
+        };
+        char c;
+
+        p->pos++;
+        c = peek(p);
+        if (c == 'u' || c == 'U')
+                return parse_unicode_escape(p, end, out, n);
+        for (size_t i = 0; i < ELEMENTSOF(simple); i++)
+                if (c == simple[i][0]) {
+                        out[(*n)++] = simple[i][1];
+                        p->pos++;
+                        return 0;
+                }
+        return fail_at(p, p->pos - 1, "invalid escape sequence");
+}
+
+/* Parses a basic ("...") or literal ('...') one-line string at p->pos into a
+ * new string node.  Its buffer is sized by the source span: escapes only
+ * shrink (\uXXXX is 6 bytes for at most 3, \UXXXXXXXX 10 for at most 4). */
+static int parse_string(Parser *p, TomlValue **ret) {
+        _cleanup_toml_free_ TomlValue *v = NULL;
+        char quote = peek(p);
+        size_t end;
+        char *buf;
+        size_t n = 0;
+        int r;
+
+        if (peek_at(p, 1) == quote && peek_at(p, 2) == quote)
+                return fail_at(p, p->pos, "multi-line strings are not supported");
+        end = string_end(p, quote);
+        if (end == 0)
+                return fail_at(p, p->pos, "unterminated string");
+        v = node_new(p, TOML_STRING, p->pos);
+        if (!v)
+                return oom(p);
+        buf = v->string.data = mem_alloc(p->secure, end - p->pos);
         if (!buf)
                 return oom(p);
 
+        p->pos++;
         while (p->pos < end) {
                 unsigned char c = (unsigned char) p->text[p->pos];
 
-                if (is_control(c)) {
-                        mem_free(p->secure, buf);
+                if (is_control(c))
                         return fail_at(p, p->pos, "control character in string (use an escape)");
-                }
-                if (quote == '\'' || c != '\\') {
-                        buf[n++] = (char) c;
-                        p->pos++;
+                if (quote == '"' && c == '\\') {
+                        r = parse_escape(p, end, buf, &n);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
-                /* escape */
+                buf[n++] = (char) c;
                 p->pos++;
-                c = (unsigned char) p->text[p->pos];
-                switch (c) {
-                case 'b': buf[n++] = '\b'; p->pos++; break;
-                case 't': buf[n++] = '\t'; p->pos++; break;
-                case 'n': buf[n++] = '\n'; p->pos++; break;
-                case 'f': buf[n++] = '\f'; p->pos++; break;
-                case 'r': buf[n++] = '\r'; p->pos++; break;
-                case '"': buf[n++] = '"'; p->pos++; break;
-                case '\\': buf[n++] = '\\'; p->pos++; break;
-                case 'u':
-                case 'U': {
-                        size_t digits = c == 'u' ? 4 : 8;
-                        uint32_t cp = 0;
-
-                        for (size_t i = 1; i <= digits; i++) {
-                                char h = p->pos + i < end ? p->text[p->pos + i] : 0;
-                                int d = (h >= '0' && h <= '9') ? h - '0' :
-                                        (h >= 'a' && h <= 'f') ? h - 'a' + 10 :
-                                        (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
-                                if (d < 0) {
-                                        mem_free(p->secure, buf);
-                                        return fail_at(p, p->pos - 1, "\\%c needs %zu hex digits", c, digits);
-                                }
-                                cp = cp << 4 | (uint32_t) d;
-                        }
-                        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-                                mem_free(p->secure, buf);
-                                return fail_at(p, p->pos - 1, "escape is not a Unicode scalar value");
-                        }
-                        n += utf8_encode(cp, buf + n);
-                        p->pos += digits + 1;
-                        break;
-                }
-                default:
-                        mem_free(p->secure, buf);
-                        return fail_at(p, p->pos - 1, "invalid escape sequence");
-                }
         }
         p->pos = end + 1;
-        buf[n] = 0;
-        *ret = buf;
-        *ret_len = n;
+        v->string.len = n;
+        *ret = TAKE_PTR(v);
         return 0;
 }
 
@@ -424,41 +492,41 @@ static void key_done(Key *k) {
         k->n = 0;
 }
 
-static int parse_simple_key(Parser *p, char **ret) {
-        size_t start = p->pos, len;
-        char *s;
+static int parse_quoted_key(Parser *p, char **ret) {
+        _cleanup_toml_free_ TomlValue *s = NULL;
+        size_t start = p->pos;
         int r;
 
-        if (peek(p) == '"' || peek(p) == '\'') {
-                r = parse_string(p, &s, &len);
-                if (r < 0)
-                        return r;
-                if (strlen(s) != len) {
-                        mem_free(p->secure, s);
-                        return fail_at(p, start, "NUL in a key is not supported");
-                }
-                *ret = s;
-                return 0;
-        }
+        r = parse_string(p, &s);
+        if (r < 0)
+                return r;
+        if (strlen(s->string.data) != s->string.len)
+                return fail_at(p, start, "NUL in a key is not supported");
+        *ret = TAKE_PTR(s->string.data);
+        return 0;
+}
+
+static int parse_simple_key(Parser *p, char **ret) {
+        size_t start = p->pos;
+
+        if (peek(p) == '"' || peek(p) == '\'')
+                return parse_quoted_key(p, ret);
         while (!at_end(p) && is_bare_key_char(peek(p)))
                 p->pos++;
         if (p->pos == start)
                 return fail_at(p, start, "expected a key");
-        s = mem_alloc(p->secure, p->pos - start + 1);
-        if (!s)
-                return oom(p);
-        memcpy(s, p->text + start, p->pos - start);
-        *ret = s;
-        return 0;
+        *ret = mem_strndup(p->secure, p->text + start, p->pos - start);
+        return *ret ? 0 : oom(p);
 }
 
+/* key ( '.' key )*, with blanks around the dots. */
 static int parse_key(Parser *p, Key *k) {
         int r;
 
         k->secure = p->secure;
         for (;;) {
                 if (k->n >= MAX_KEY_PARTS)
-                        return fail_limit(p, "key has too many dotted parts");
+                        return fail_limit(p, p->pos, "key has more than %d dotted parts", MAX_KEY_PARTS);
                 k->positions[k->n] = p->pos;
                 r = parse_simple_key(p, &k->parts[k->n]);
                 if (r < 0)
@@ -474,81 +542,98 @@ static int parse_key(Parser *p, Key *k) {
 
 /* ---- values ---- */
 
-static int parse_value(Parser *p, int depth, TomlValue **ret);
+static int parse_value(Parser *p, unsigned depth, TomlValue **ret);
 
 static bool is_value_end(char c) {
         return c == 0 || c == ' ' || c == '\t' || c == ',' || c == ']' || c == '#' || c == '\n' || c == '\r' ||
                c == '}';
 }
 
-static int parse_number_or_word(Parser *p, TomlValue **ret) {
-        size_t start = p->pos, end = p->pos, i;
-        const char *s = p->text + start;
-        bool neg = false;
-        uint64_t v = 0, limit;
-        TomlValue *node;
+/* Names what the token s[0..n) is when it looks like a TOML value outside
+ * the subset, so the message says what is not supported; NULL otherwise. */
+static const char *unsupported_kind(const char *s, size_t n) {
+        size_t i = n > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
 
-        while (end < p->len && !is_value_end(p->text[end]))
-                end++;
-        size_t n = end - start;
-
-        if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0)) {
-                node = node_new(p, TOML_BOOLEAN, start);
-                if (!node)
-                        return oom(p);
-                node->boolean = n == 4;
-                p->pos = end;
-                *ret = node;
-                return 0;
-        }
-
-        /* classify what we refuse, by shape, so the message names it */
-        i = (n > 0 && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
-        if ((n - i == 3 && (memcmp(s + i, "inf", 3) == 0 || memcmp(s + i, "nan", 3) == 0)))
-                return fail_at(p, start, "floats are not supported");
+        if (n - i == 3 && (memcmp(s + i, "inf", 3) == 0 || memcmp(s + i, "nan", 3) == 0))
+                return "floats are not supported";
+        if (i == n || !is_digit(s[i]))
+                return NULL; /* not a number of any kind */
         if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b'))
-                return fail_at(p, start, "hexadecimal, octal and binary integers are not supported");
-        if (memchr(s, ':', n) || (n >= 5 && s[4] == '-' && s[0] >= '0' && s[0] <= '9'))
-                return fail_at(p, start, "dates and times are not supported");
+                return "hexadecimal, octal and binary integers are not supported";
+        if (i == 0 && (memchr(s, ':', n) || (n >= 5 && s[4] == '-')))
+                return "dates and times are not supported";
         for (size_t j = i; j < n; j++)
                 if (s[j] == '.' || s[j] == 'e' || s[j] == 'E')
-                        return fail_at(p, start, "floats are not supported");
+                        return "floats are not supported";
+        return NULL;
+}
 
-        /* decimal integer: [+-]? (0 | [1-9] ( _? [0-9] )*) */
-        if (i == n || s[i] < '0' || s[i] > '9')
+/* Decimal integer: [+-]? (0 | [1-9] ( _? [0-9] )*), within int64. */
+static int parse_integer(Parser *p, size_t start, size_t n, int64_t *ret) {
+        const char *s = p->text + start;
+        size_t i = n > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
+        bool neg = n > 0 && s[0] == '-';
+        uint64_t v = 0, limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
+
+        if (i == n || !is_digit(s[i]))
                 return fail_at(p, start, n == 0 ? "expected a value" : "invalid value (strings need quotes)");
-        neg = s[0] == '-';
         if (s[i] == '0' && i + 1 < n)
                 return fail_at(p, start, "leading zeros are not allowed in integers");
-        limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
         for (size_t j = i; j < n; j++) {
                 char c = s[j];
+
                 if (c == '_') {
-                        if (j == i || j + 1 >= n || s[j + 1] < '0' || s[j + 1] > '9' || s[j - 1] < '0' || s[j - 1] > '9')
+                        if (j + 1 >= n || !is_digit(s[j + 1]) || !is_digit(s[j - 1]))
                                 return fail_at(p, start + j, "'_' must be between digits");
                         continue;
                 }
-                if (c < '0' || c > '9')
+                if (!is_digit(c))
                         return fail_at(p, start + j, "invalid character in integer");
                 if (v > (limit - (uint64_t) (c - '0')) / 10)
                         return fail_at(p, start, "integer does not fit in 64 bits");
                 v = v * 10 + (uint64_t) (c - '0');
         }
-        node = node_new(p, TOML_INTEGER, start);
-        if (!node)
-                return oom(p);
-        node->integer = neg ? (v == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) v) : (int64_t) v;
-        p->pos = end;
-        *ret = node;
+        *ret = neg ? (v == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) v) : (int64_t) v;
         return 0;
 }
 
-static int parse_array(Parser *p, int depth, TomlValue **ret) {
-        TomlValue *a;
+static int parse_number_or_word(Parser *p, TomlValue **ret) {
+        size_t start = p->pos, end = p->pos, n;
+        const char *s = p->text + start, *kind;
+        TomlValue *v;
+        int64_t i = 0;
+        bool is_bool;
         int r;
 
-        if (depth >= TOML_MAX_DEPTH)
-                return fail_limit(p, "arrays nested too deeply");
+        while (end < p->len && !is_value_end(p->text[end]))
+                end++;
+        n = end - start;
+        is_bool = (n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0);
+        if (!is_bool) {
+                kind = unsupported_kind(s, n);
+                if (kind)
+                        return fail_at(p, start, "%s", kind);
+                r = parse_integer(p, start, n, &i);
+                if (r < 0)
+                        return r;
+        }
+        v = node_new(p, is_bool ? TOML_BOOLEAN : TOML_INTEGER, start);
+        if (!v)
+                return oom(p);
+        if (is_bool)
+                v->boolean = n == 4;
+        else
+                v->integer = i;
+        p->pos = end;
+        *ret = v;
+        return 0;
+}
+
+/* One-line array; depth is the array's own depth (see parse_value()). */
+static int parse_array(Parser *p, unsigned depth, TomlValue **ret) {
+        _cleanup_toml_free_ TomlValue *a = NULL;
+        int r;
+
         a = node_new(p, TOML_ARRAY, p->pos);
         if (!a)
                 return oom(p);
@@ -557,23 +642,16 @@ static int parse_array(Parser *p, int depth, TomlValue **ret) {
                 TomlValue *item = NULL;
 
                 skip_ws(p);
-                if (at_end(p) || peek(p) == '\n' || peek(p) == '\r' || peek(p) == '#') {
-                        toml_free(a);
+                if (at_line_end(p))
                         return fail_at(p, p->pos, "arrays must be written on one line");
-                }
                 if (peek(p) == ']')
                         break;
                 r = parse_value(p, depth + 1, &item);
-                if (r < 0) {
-                        toml_free(a);
+                if (r < 0)
                         return r;
-                }
-                r = array_append(p, a, item);
-                if (r < 0) {
-                        toml_free(item);
-                        toml_free(a);
+                r = array_append_consume(p, a, item);
+                if (r < 0)
                         return r;
-                }
                 skip_ws(p);
                 if (peek(p) == ',') {
                         p->pos++;
@@ -581,42 +659,31 @@ static int parse_array(Parser *p, int depth, TomlValue **ret) {
                 }
                 if (peek(p) == ']')
                         break;
-                toml_free(a);
-                if (at_end(p) || peek(p) == '\n' || peek(p) == '\r' || peek(p) == '#')
+                if (at_line_end(p))
                         return fail_at(p, p->pos, "arrays must be written on one line");
                 return fail_at(p, p->pos, "expected ',' or ']' in array");
         }
         p->pos++; /* ] */
-        *ret = a;
+        *ret = TAKE_PTR(a);
         return 0;
 }
 
-static int parse_value(Parser *p, int depth, TomlValue **ret) {
-        size_t start = p->pos;
-        char c = peek(p);
-
-        if (c == '"' || c == '\'') {
-                TomlValue *v;
-                char *s;
-                size_t len;
-                int r = parse_string(p, &s, &len);
-                if (r < 0)
-                        return r;
-                v = node_new(p, TOML_STRING, start);
-                if (!v) {
-                        mem_free(p->secure, s);
-                        return oom(p);
-                }
-                v->string.data = s;
-                v->string.len = len;
-                *ret = v;
-                return 0;
-        }
-        if (c == '[')
+/* depth: steps from the root table to this value (1 for a top-level key's
+ * value, +1 per array level). */
+static int parse_value(Parser *p, unsigned depth, TomlValue **ret) {
+        if (depth > TOML_MAX_DEPTH)
+                return fail_limit(p, p->pos, "tables and arrays nested more than %d deep", TOML_MAX_DEPTH);
+        switch (peek(p)) {
+        case '"':
+        case '\'':
+                return parse_string(p, ret);
+        case '[':
                 return parse_array(p, depth, ret);
-        if (c == '{')
-                return fail_at(p, start, "inline tables are not supported");
-        return parse_number_or_word(p, ret);
+        case '{':
+                return fail_at(p, p->pos, "inline tables are not supported");
+        default:
+                return parse_number_or_word(p, ret);
+        }
 }
 
 /* ---- tables and key/value pairs ---- */
@@ -629,9 +696,10 @@ static bool table_is_explicit(const Parser *p, const TomlValue *t) {
 }
 
 /* Descends from t into the sub-table named key, creating it if missing. */
-static int descend(Parser *p, TomlValue *t, char *key, size_t pos, TomlValue **ret, bool *created) {
+static int descend(Parser *p, TomlValue *t, const char *key, size_t pos, TomlValue **ret, bool *created) {
         TomlValue *sub = table_get_mutable(t, key);
         char *k;
+        int r;
 
         *created = false;
         if (sub) {
@@ -643,25 +711,22 @@ static int descend(Parser *p, TomlValue *t, char *key, size_t pos, TomlValue **r
         sub = node_new(p, TOML_TABLE, pos);
         if (!sub)
                 return oom(p);
-        k = mem_alloc(p->secure, strlen(key) + 1);
+        k = mem_strndup(p->secure, key, strlen(key));
         if (!k) {
                 toml_free(sub);
                 return oom(p);
         }
-        strcpy(k, key);
-        if (table_add(p, t, k, sub) < 0) {
-                mem_free(p->secure, k);
-                toml_free(sub);
-                return p->error_code;
-        }
+        r = table_add_consume(p, t, k, sub, pos);
+        if (r < 0)
+                return r;
         *created = true;
         *ret = sub;
         return 0;
 }
 
 static int parse_table_header(Parser *p, TomlValue *root, TomlValue **current, unsigned *ret_depth) {
+        _cleanup_(key_done) Key k = {};
         size_t start = p->pos;
-        Key k = {};
         TomlValue *t = root;
         bool created = false;
         int r;
@@ -673,86 +738,107 @@ static int parse_table_header(Parser *p, TomlValue *root, TomlValue **current, u
         skip_ws(p);
         r = parse_key(p, &k);
         if (r < 0)
-                goto out;
+                return r;
         skip_ws(p);
-        if (peek(p) != ']') {
-                r = fail_at(p, p->pos, "expected ']' at the end of the table header");
-                goto out;
-        }
+        if (peek(p) != ']')
+                return fail_at(p, p->pos, "expected ']' at the end of the table header");
         p->pos++;
 
         for (size_t i = 0; i < k.n; i++) {
                 r = descend(p, t, k.parts[i], k.positions[i], &t, &created);
                 if (r < 0)
-                        goto out;
+                        return r;
         }
-        if (!created && table_is_explicit(p, t)) {
-                r = fail_at(p, start, "table defined twice");
-                goto out;
-        }
+        if (!created && table_is_explicit(p, t))
+                return fail_at(p, start, "table defined twice");
         t->explicit_table = true;
-        *ret_depth = (unsigned) k.n;
         t->line = p->line;
         t->column = column_of(p, start);
         *current = t;
-        r = expect_eol(p);
-out:
-        key_done(&k);
-        return r;
+        *ret_depth = (unsigned) k.n;
+        return expect_eol(p);
+}
+
+/* Walks (creating as needed) the tables named by all but the last part of
+ * a dotted key, from the current table t. */
+static int descend_dotted(Parser *p, const Key *k, TomlValue *t, TomlValue **ret) {
+        for (size_t i = 0; i + 1 < k->n; i++) {
+                bool created;
+                int r = descend(p, t, k->parts[i], k->positions[i], &t, &created);
+
+                if (r < 0)
+                        return r;
+                if (!created && table_is_explicit(p, t))
+                        return fail_at(p, k->positions[i],
+                                       "cannot add to a table defined elsewhere with dotted keys");
+                t->dotted_section = p->section;
+        }
+        *ret = t;
+        return 0;
 }
 
 static int parse_key_value(Parser *p, TomlValue *current, unsigned header_depth) {
-        Key k = {};
-        TomlValue *t = current, *value = NULL;
-        bool created;
+        _cleanup_(key_done) Key k = {};
+        TomlValue *t = NULL, *value = NULL;
+        size_t last;
         int r;
 
         r = parse_key(p, &k);
         if (r < 0)
-                goto out;
-        if (header_depth + k.n > TOML_MAX_DEPTH) {
-                r = fail_limit(p, "tables nested too deeply");
-                goto out;
-        }
+                return r;
+        last = k.n - 1;
+        if (header_depth + k.n > TOML_MAX_DEPTH) /* point at the first part too deep */
+                return fail_limit(p, k.positions[TOML_MAX_DEPTH - header_depth],
+                                  "tables and arrays nested more than %d deep", TOML_MAX_DEPTH);
         skip_ws(p);
-        if (peek(p) != '=') {
-                r = fail_at(p, p->pos, "expected '=' after the key");
-                goto out;
-        }
+        if (peek(p) != '=')
+                return fail_at(p, p->pos, "expected '=' after the key");
         p->pos++;
         skip_ws(p);
 
-        for (size_t i = 0; i + 1 < k.n; i++) {
-                r = descend(p, t, k.parts[i], k.positions[i], &t, &created);
-                if (r < 0)
-                        goto out;
-                if (!created && table_is_explicit(p, t)) {
-                        r = fail_at(p, k.positions[i], "cannot add to a table defined elsewhere with dotted keys");
-                        goto out;
-                }
-                t->dotted_section = p->section;
-        }
-        if (toml_table_get(t, k.parts[k.n - 1])) {
-                r = fail_at(p, k.positions[k.n - 1], "duplicate key");
-                goto out;
-        }
-        if (at_end(p) || peek(p) == '\n' || peek(p) == '\r' || peek(p) == '#') {
-                r = fail_at(p, p->pos, "expected a value after '='");
-                goto out;
-        }
+        r = descend_dotted(p, &k, current, &t);
+        if (r < 0)
+                return r;
+        if (toml_table_get(t, k.parts[last]))
+                return fail_at(p, k.positions[last], "duplicate key");
+        if (at_line_end(p))
+                return fail_at(p, p->pos, "expected a value after '='");
         r = parse_value(p, header_depth + (unsigned) k.n, &value);
         if (r < 0)
-                goto out;
-        r = table_add(p, t, k.parts[k.n - 1], value);
-        if (r < 0) {
-                toml_free(value);
-                goto out;
+                return r;
+        r = table_add_consume(p, t, TAKE_PTR(k.parts[last]), value, k.positions[last]);
+        if (r < 0)
+                return r;
+        return expect_eol(p);
+}
+
+static int parse_document(Parser *p, TomlValue *root) {
+        TomlValue *current = root;
+        unsigned header_depth = 0;
+
+        while (!at_end(p)) {
+                int r;
+
+                skip_ws(p);
+                if (at_end(p))
+                        break;
+                switch (peek(p)) {
+                case '#':
+                case '\n':
+                case '\r':
+                        r = expect_eol(p);
+                        break;
+                case '[':
+                        r = parse_table_header(p, root, &current, &header_depth);
+                        break;
+                default:
+                        r = parse_key_value(p, current, header_depth);
+                        break;
+                }
+                if (r < 0)
+                        return p->error_code < 0 ? p->error_code : r;
         }
-        k.n--; /* the last part now belongs to the table */
-        r = expect_eol(p);
-out:
-        key_done(&k);
-        return r;
+        return 0;
 }
 
 int toml_parse(const char *text, size_t len, const char *filename, unsigned flags, TomlValue **ret,
@@ -764,16 +850,16 @@ int toml_parse(const char *text, size_t len, const char *filename, unsigned flag
                 .secure = flags & TOML_PARSE_SECURE,
                 .line = 1,
                 .section = 1,
+                .column = 1,
                 .error = error,
         };
-        TomlValue *root, *current;
-        unsigned header_depth = 0;
+        _cleanup_toml_free_ TomlValue *root = NULL;
         int r;
 
         if (error)
                 *error = NULL;
         if (len > TOML_MAX_SIZE)
-                return fail_limit(&p, "document larger than 1 MiB");
+                return fail_limit(&p, 0, "document larger than %d bytes", TOML_MAX_SIZE);
         r = check_utf8(&p);
         if (r < 0)
                 return r;
@@ -782,31 +868,10 @@ int toml_parse(const char *text, size_t len, const char *filename, unsigned flag
         if (!root)
                 return oom(&p);
         root->explicit_table = true;
-        current = root;
-
-        while (!at_end(&p)) {
-                skip_ws(&p);
-                if (at_end(&p))
-                        break;
-                switch (peek(&p)) {
-                case '#':
-                case '\n':
-                case '\r':
-                        r = expect_eol(&p);
-                        break;
-                case '[':
-                        r = parse_table_header(&p, root, &current, &header_depth);
-                        break;
-                default:
-                        r = parse_key_value(&p, current, header_depth);
-                        break;
-                }
-                if (r < 0) {
-                        toml_free(root);
-                        return p.error_code < 0 ? p.error_code : r;
-                }
-        }
-        *ret = root;
+        r = parse_document(&p, root);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(root);
         return 0;
 }
 
@@ -862,9 +927,12 @@ const char *toml_type_name(TomlType t) {
 }
 
 int toml_quote_string(const char *s, size_t len, char **ret) {
-        /* worst case every byte becomes \u00XX */
-        char *out = malloc(len * 6 + 3), *o;
+        char *out, *o;
 
+        /* worst case every byte becomes \u00XX */
+        if (len > (SIZE_MAX - 3) / 6)
+                return -ENOMEM;
+        out = malloc(len * 6 + 3);
         if (!out)
                 return -ENOMEM;
         o = out;

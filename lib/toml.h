@@ -19,7 +19,10 @@
 #include "macro.h"
 
 #define TOML_MAX_SIZE  (1024 * 1024)  /* bytes of input */
-#define TOML_MAX_DEPTH 16             /* nesting of tables and arrays together */
+#define TOML_MAX_DEPTH 16             /* nesting of tables and arrays together: at most
+                                       * this many keys and array indexes lead from the
+                                       * root table to any value */
+#define TOML_MAX_TABLE_ENTRIES 10000  /* keys in one table (lookups are linear) */
 
 typedef enum TomlType {
         TOML_STRING,
