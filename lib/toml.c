@@ -11,6 +11,7 @@
 
 #include "secure.h"
 #include "toml.h"
+#include "util.h"
 
 typedef struct Parser {
         const char *text;
@@ -256,16 +257,6 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-static int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* At a comment, a newline or the end: consumes up to and including the
  * newline (CRLF or LF). */
 static int expect_eol(Parser *p) {
@@ -397,7 +388,7 @@ static int parse_unicode_escape(Parser *p, size_t end, char *out, size_t *n) {
         uint32_t cp = 0;
 
         for (size_t i = 1; i <= digits; i++) {
-                int d = p->pos + i < end ? hex_digit(p->text[p->pos + i]) : -1;
+                int d = p->pos + i < end ? unhex_char(p->text[p->pos + i]) : -1;
 
                 if (d < 0)
                         return fail_at(p, p->pos - 1, "\\%c needs %zu hex digits", c, digits);

@@ -23,6 +23,20 @@ static void crypt_freep(struct crypt_device **cd) {
 }
 #define _cleanup_crypt_free_ _cleanup_(crypt_freep)
 
+/* The root hash libcryptsetup holds as the verity "volume key". */
+static int read_root_hash(struct crypt_device *cd, uint8_t ret[VERITY_ROOT_SIZE]) {
+        char root[VERITY_ROOT_SIZE];
+        size_t size = sizeof root;
+        int r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, root, &size, NULL, 0);
+
+        if (r < 0)
+                return r;
+        if (size != VERITY_ROOT_SIZE)
+                return -EINVAL;
+        memcpy(ret, root, VERITY_ROOT_SIZE);
+        return 0;
+}
+
 uint64_t verity_hash_area_size(uint64_t nblocks) {
         uint64_t per_block = REALMFS_BLOCK_SIZE / DIGEST_SIZE, total = 0, n = nblocks;
 
@@ -55,8 +69,6 @@ int verity_format(const char *path, uint64_t nblocks, const uint8_t salt[VERITY_
                   uint8_t ret_root[VERITY_ROOT_SIZE]) {
         _cleanup_crypt_free_ struct crypt_device *cd = NULL;
         struct crypt_params_verity params;
-        char root[VERITY_ROOT_SIZE];
-        size_t root_size = sizeof root;
         int r;
 
         crypt_set_log_callback(NULL, crypt_log_to_debug, NULL);
@@ -69,13 +81,7 @@ int verity_format(const char *path, uint64_t nblocks, const uint8_t salt[VERITY_
         r = crypt_format(cd, CRYPT_VERITY, NULL, NULL, NULL, NULL, 0, &params);
         if (r < 0)
                 return r;
-        r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, root, &root_size, NULL, 0);
-        if (r < 0)
-                return r;
-        if (root_size != VERITY_ROOT_SIZE)
-                return -EINVAL;
-        memcpy(ret_root, root, VERITY_ROOT_SIZE);
-        return 0;
+        return read_root_hash(cd, ret_root);
 }
 
 /* Loads the on-disk superblock and compares every parameter with the signed
@@ -175,8 +181,6 @@ int verity_activate(const char *name, const char *device, const VerityParams *p,
 
 int verity_active_root_hash(const char *name, uint8_t ret[VERITY_ROOT_SIZE]) {
         _cleanup_crypt_free_ struct crypt_device *cd = NULL;
-        char root[VERITY_ROOT_SIZE];
-        size_t size = sizeof root;
         int r;
 
         crypt_set_log_callback(NULL, crypt_log_to_debug, NULL);
@@ -185,13 +189,7 @@ int verity_active_root_hash(const char *name, uint8_t ret[VERITY_ROOT_SIZE]) {
                 return -ENODEV;
         if (r < 0)
                 return r;
-        r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, root, &size, NULL, 0);
-        if (r < 0)
-                return r;
-        if (size != VERITY_ROOT_SIZE)
-                return -EINVAL;
-        memcpy(ret, root, VERITY_ROOT_SIZE);
-        return 0;
+        return read_root_hash(cd, ret);
 }
 
 int verity_deactivate(const char *name, char **ret_data_device) {

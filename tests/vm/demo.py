@@ -37,7 +37,7 @@ def main():
     out = sys.argv[1]
     env = vmrun.load_env(out)
     print("\n==> Normal boot: the VM's whole disk is LUKS2; typing the passphrase on its console")
-    rep, text, t = boot(out, "normal boot", "")
+    rep, text, t = boot(out, "normal boot", "realmboot.channel=vendor:" + env["VENDOR_PK"])
     print("   booted in %.0f s" % t)
     unlock = rep.get("unlock", ["?"])[0]
     print("   realmboot-unlock (initrd): exit %s; keys in root's kernel keyring: %s" % (unlock.split()[0], keys_line(rep)))

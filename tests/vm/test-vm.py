@@ -105,7 +105,8 @@ def scenario_pair(out):
     expect_verified_mounts(out, rep, "pair", ["base", "tools"])
     u = units(rep)
     check(u.get("realm@main.service") == "active", "pair: autostart realm main running from base", u.get("realm@main.service"))
-    check(u.get("realm@tools.service") == "active", "pair: autostart realm tools running (vendor channel key)", u.get("realm@tools.service"))
+    check(u.get("realm@tools.service") == "active",
+          "pair: autostart realm tools running (vendor key from citadel.channel=)", u.get("realm@tools.service"))
     check("realm@dev.service" not in u or u["realm@dev.service"] == "inactive", "pair: non-autostart realm dev not started")
     # 4: tamper
     check(one(rep, "tampered-read").endswith("Input/output error"), "tamper: reading the flipped file gives EIO", one(rep, "tampered-read"))
@@ -190,6 +191,11 @@ timings = {}
 
 def run(out, name, extra, **kw):
     log = os.path.join(out, "console-%s.log" % name)
+    env = vmrun.load_env(out)
+    # the vendor channel is trusted through the kernel command line (the
+    # citadel.channel alias in the first boot), not the config
+    alias = "citadel.channel" if name == "pair" else "realmboot.channel"
+    extra = ("%s=vendor:%s %s" % (alias, env["VENDOR_PK"], extra)).strip()
     rep, text, t = vmrun.boot(out, extra, log_path=log, **kw)
     timings[name] = {"boot_s": round(t), "units_ms": dict(l.rsplit(" ", 1) for l in rep.get("time", []))}
     print("# boot %s: %.0f s; our units: %s" % (name, t, ", ".join(rep.get("time", [])) or "-"))
@@ -206,6 +212,7 @@ def main():
     overlays = {"missing": os.path.join(out, "missing.qcow2"), "corrupt": os.path.join(out, "corrupt.qcow2")}
     start = time.time()
     for s in chosen:
+        before = n_fail
         if s == "pair":
             scenario_pair(out)
         elif s == "public":
@@ -218,6 +225,11 @@ def main():
             scenario_noverity(out)
         else:
             check(False, "unknown scenario " + s)
+        if n_fail > before:
+            for log in sorted(f for f in os.listdir(out) if f.startswith("console-")):
+                print("# console tail of %s:" % log)
+                for line in open(os.path.join(out, log), errors="replace").read().splitlines()[-25:]:
+                    print("#   " + line)
     for f in overlays.values():
         if os.path.exists(f):
             os.unlink(f)

@@ -24,11 +24,34 @@ def load_env(out):
     return env
 
 
-def accel():
-    a = os.environ.get("REALMBOOT_VM_ACCEL", "tcg")
-    if a == "kvm":
-        return ["-accel", "kvm", "-cpu", "host"]
-    return ["-accel", "tcg,tb-size=128", "-cpu", "max"]
+_accel = None
+
+
+def kvm_works(kernel):
+    """Whether KVM can run the guest kernel: /dev/kvm may exist and still
+    refuse it (nested virtualization).  Boots the kernel for a few seconds
+    and looks for its first words on the console."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    try:
+        p = subprocess.run(["qemu-system-x86_64", "-accel", "kvm", "-cpu", "host", "-m", "256", "-nographic",
+                            "-no-reboot", "-kernel", kernel, "-append", "console=ttyS0 panic=-1"],
+                           capture_output=True, timeout=15)
+        out = p.stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or b""
+    return b"Linux version" in out
+
+
+def accel(kernel):
+    """KVM when it works (REALMBOOT_VM_ACCEL=kvm|tcg forces one), else TCG."""
+    global _accel
+    if _accel is None:
+        want = os.environ.get("REALMBOOT_VM_ACCEL", "auto")
+        use_kvm = want == "kvm" or (want == "auto" and kvm_works(kernel))
+        _accel = ["-accel", "kvm", "-cpu", "host"] if use_kvm else ["-accel", "tcg,tb-size=128", "-cpu", "max"]
+        print("# VM acceleration: %s" % ("KVM" if use_kvm else "TCG (software emulation)"), flush=True)
+    return _accel
 
 
 def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, backing=None, keep=None):
@@ -37,7 +60,8 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     backing: a qcow2 overlay of an earlier boot to start from (its changes
     kept); keep: a path to keep this boot's overlay at, for a later boot."""
     env = load_env(out)
-    timeout = timeout or int(os.environ.get("REALMBOOT_VM_TIMEOUT", "420"))
+    # TCG is slow: the default leaves room for a loaded machine
+    timeout = timeout or int(os.environ.get("REALMBOOT_VM_TIMEOUT", "480"))
     passphrases = list(passphrases if passphrases is not None else [env["PASSPHRASE"]])
     work = tempfile.mkdtemp(prefix="realmboot-vm-")
     overlay = keep or os.path.join(work, "overlay.qcow2")
@@ -45,7 +69,7 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt, overlay], check=True)
     append = ("console=ttyS0,115200 rd.luks.name=%s=root root=/dev/mapper/root rw panic=-1 "
               "systemd.show_status=1 rd.udev.log_level=3 %s" % (env["LUKS_UUID"], cmdline_extra)).strip()
-    args = ["qemu-system-x86_64", *accel(), "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
+    args = ["qemu-system-x86_64", *accel(env["KERNEL"]), "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
             "-kernel", env["KERNEL"], "-initrd", env["INITRD"], "-append", append,
             "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
             "-nic", "none", "-serial", "mon:stdio"]
