@@ -54,11 +54,20 @@ def accel(kernel):
     return _accel
 
 
-def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, backing=None, keep=None):
+def base_cmdline(env):
+    """The kernel command line of every test boot, before the scenario's options."""
+    return ("console=ttyS0,115200 rd.luks.name=%s=root root=/dev/mapper/root rw panic=-1 "
+            "systemd.show_status=1 rd.udev.log_level=3" % env["LUKS_UUID"])
+
+
+def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, backing=None, keep=None,
+         kernel=None, initrd=None, cmdline=None):
     """Returns (report dict of lists, console text, elapsed seconds).
 
     backing: a qcow2 overlay of an earlier boot to start from (its changes
-    kept); keep: a path to keep this boot's overlay at, for a later boot."""
+    kept); keep: a path to keep this boot's overlay at, for a later boot;
+    kernel, initrd, cmdline: boot these instead of the built ones and
+    base_cmdline() + cmdline_extra (as a boot loader entry would)."""
     env = load_env(out)
     # TCG is slow: the default leaves room for a loaded machine
     timeout = timeout or int(os.environ.get("REALMBOOT_VM_TIMEOUT", "480"))
@@ -67,10 +76,9 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     overlay = keep or os.path.join(work, "overlay.qcow2")
     base, fmt = (backing, "qcow2") if backing else (env["DISK"], "raw")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt, overlay], check=True)
-    append = ("console=ttyS0,115200 rd.luks.name=%s=root root=/dev/mapper/root rw panic=-1 "
-              "systemd.show_status=1 rd.udev.log_level=3 %s" % (env["LUKS_UUID"], cmdline_extra)).strip()
+    append = cmdline if cmdline is not None else ("%s %s" % (base_cmdline(env), cmdline_extra)).strip()
     args = ["qemu-system-x86_64", *accel(env["KERNEL"]), "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
-            "-kernel", env["KERNEL"], "-initrd", env["INITRD"], "-append", append,
+            "-kernel", kernel or env["KERNEL"], "-initrd", initrd or env["INITRD"], "-append", append,
             "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
             "-nic", "none", "-serial", "mon:stdio"]
     start = time.time()
