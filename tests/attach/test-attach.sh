@@ -9,12 +9,8 @@ if [ -z "${IN_TEST_SESSION:-}" ]; then
         IN_TEST_SESSION=1 exec keyctl session - "$0" "$@" 2>&1
 fi
 ctl=$1
-work=$(mktemp -d /tmp/test-attach-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin attach
 expect() { # exit description -- command...
         local want=$1 desc=$2; shift 3
         "$@" >"$work/out" 2>"$work/err"
@@ -116,5 +112,4 @@ fi
 expect 0 "detach when not active" -- "$ctl" detach main
 grep -q "not active" "$work/err" && ok "detach says it was not active" || fail "detach: $(cat "$work/err")"
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

@@ -17,12 +17,8 @@ if [ "${REALMBOOT_TEST_IN_NS:-}" != 1 ]; then
 fi
 update=${2:-}
 
-work=$(mktemp -d /tmp/test-grub-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin grub
 
 cat >"$work/grub-probe" <<'EOT'
 #!/bin/sh
@@ -97,5 +93,4 @@ rm /boot/vmlinuz-*
 run_script "$work/none.cfg" && [ ! -s "$work/none.cfg" ] && ok "no kernel: no output, exit 0" || fail "no kernel: no output, exit 0"
 
 umount /boot
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

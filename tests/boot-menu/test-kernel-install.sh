@@ -17,27 +17,11 @@ if [ "${REALMBOOT_TEST_IN_NS:-}" != 1 ] && [ "$(id -u)" = 0 ] &&
         REALMBOOT_TEST_IN_NS=1 exec unshare -m "$0" "$@"
 fi
 
-work=$(mktemp -d /tmp/test-kernel-install-XXXXXX)
-cleanup() {
-        [ "${REALMBOOT_TEST_IN_NS:-}" = 1 ] && for m in "$work"/*/boot; do umount "$m" 2>/dev/null; done
-        rm -rf "$work"
-}
-trap cleanup EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then ok "$what"; else fail "$what"; fi
-}
-same() { # description, expected file, actual file
-        if cmp -s "$2" "$3"; then
-                ok "$1"
-        else
-                fail "$1"
-                diff -u "$2" "$3" | sed 's/^/#   /'
-        fi
+. "$(dirname "$0")/../lib.sh"
+test_begin kernel-install
+test_on_exit() { # the tmpfs $BOOTs of the private mount namespace
+        [ "${REALMBOOT_TEST_IN_NS:-}" = 1 ] || return 0
+        for m in "$work"/*/boot; do umount "$m" 2>/dev/null; done
 }
 
 . /etc/os-release
@@ -189,5 +173,4 @@ fi
 check "uki: remove" plugin_env uki remove 7.1 "$boot/tok/7.1"
 check "uki: entry gone, image untouched" test ! -e "$boot/loader/entries/tok-7.1-safe-mode.conf" -a -f "$boot/EFI/Linux/tok-7.1.efi"
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

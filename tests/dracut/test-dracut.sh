@@ -6,12 +6,8 @@
 set -u
 build=$(cd "$1" && pwd)
 command -v dracut >/dev/null || { echo "dracut not installed: skipping"; exit 77; }
-work=$(mktemp -d /tmp/test-dracut-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin dracut
 
 # dracut's own modules (as symlinks) plus ours, from the build tree
 cp -as /usr/lib/dracut "$work/dracut"
@@ -26,7 +22,7 @@ if REALMBOOT_DRACUT_UNLOCK=$build/initrd-helper/realmboot-unlock REALMBOOT_DRACU
         ok "dracut --no-hostonly --add realmboot"
 else
         fail "dracut failed: $(tail -5 "$work/log")"
-        echo "$n_ok passed, $n_fail failed"; exit 1
+        test_end
 fi
 lsinitrd "$work/initrd.img" 2>/dev/null >"$work/list"
 lsinitrd -m "$work/initrd.img" 2>/dev/null | grep -qx realmboot && ok "module realmboot listed" || fail "module not listed"
@@ -48,5 +44,4 @@ for lib in $(ldd "$build/initrd-helper/realmboot-unlock" | awk '/=>/ { print $3 
 done
 has "usr/bin/systemd-ask-password" && ok "systemd-ask-password" || fail "systemd-ask-password missing"
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

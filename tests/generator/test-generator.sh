@@ -11,12 +11,8 @@ src=$(cd "$2" && pwd)
 update=${3:-}
 gen=$build/generator/realmboot-generator
 here=$src/tests/generator
-work=$(mktemp -d /tmp/test-generator-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin generator
 export REALMBOOT_LOG_TARGET=stderr
 
 make_image() { # path name: a header block with signed-looking metainfo, nblocks 256
@@ -114,5 +110,4 @@ rc=$?
 "$gen" >/dev/null 2>&1; [ $? -eq 1 ] && ok "no arguments: exit 1" || fail "no arguments"
 "$gen" --version >/dev/null && "$gen" --help >/dev/null && ok "--help, --version" || fail "--help/--version"
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

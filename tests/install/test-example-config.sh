@@ -7,12 +7,8 @@
 set -u
 gen=$1
 src=$(cd "$2" && pwd)
-work=$(mktemp -d /tmp/test-example-config-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin example-config
 export REALMBOOT_LOG_TARGET=stderr
 
 make_root() { # dir
@@ -59,5 +55,4 @@ REALMBOOT_ROOT=$work/example REALMBOOT_CMDLINE=quiet "$gen" "$work/out-changed"/
 diff -rq --no-dereference "$work/out-normal-default" "$work/out-changed" >/dev/null &&
         fail "a changed default-realmfs changes nothing" || ok "a changed default-realmfs changes the output"
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

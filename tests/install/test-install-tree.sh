@@ -8,24 +8,20 @@ set -u
 src=$(cd "$2" && pwd)
 update=${3:-}
 golden=$src/tests/install/tree.txt
-work=$(mktemp -d /tmp/test-install-tree-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin install-tree
 
 # A build of its own: the test's build directory has the default prefix.
 if ! meson setup --prefix=/usr "$work/build" "$src" >"$work/log" 2>&1 ||
    ! ninja -C "$work/build" >>"$work/log" 2>&1; then
         fail "meson setup --prefix=/usr and build: $(tail -5 "$work/log")"
-        echo "$n_ok passed, $n_fail failed"; exit 1
+        test_end
 fi
 if DESTDIR=$work/dest meson install -C "$work/build" --no-rebuild >>"$work/log" 2>&1; then
         ok "meson install --destdir"
 else
         fail "meson install --destdir: $(tail -5 "$work/log")"
-        echo "$n_ok passed, $n_fail failed"; exit 1
+        test_end
 fi
 (cd "$work/dest" && find . -mindepth 1 \( -type f -o -type l \) -printf '%P %y %m\n' | LC_ALL=C sort) >"$work/tree"
 if [ "$update" = --update ]; then
@@ -57,5 +53,4 @@ for f in "$d"/lib/systemd/system/*.service "$d"/usr/lib/dracut/modules.d/50realm
         done
 done
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

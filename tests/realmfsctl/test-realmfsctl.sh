@@ -5,13 +5,8 @@
 # Usage: test-realmfsctl.sh PATH-TO-REALMFSCTL
 set -u
 ctl=$1
-work=$(mktemp -d /tmp/test-realmfsctl-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin realmfsctl
 
 # expect EXIT DESCRIPTION -- COMMAND...: exit status must match; for exit 1
 # stderr must be exactly one line (no crash: a signal gives 128+).
@@ -209,5 +204,4 @@ expect 1 "directory as image" -- "$ctl" inspect "$bad"
 b=$(mk rand); head -c 8192 /dev/urandom >"$b"
 expect 1 "random bytes" -- "$ctl" inspect "$b"
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

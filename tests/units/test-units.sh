@@ -8,12 +8,10 @@ set -u
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
 extra=${3:-}
-work=$(mktemp -d /tmp/test-units-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-mkdir -p "$work/units" "$work/man/man1" "$work/man/man5" "$work/man/man8"
-for s in 1 5 8; do ln -s "$src"/man/*.$s "$work/man/man$s/"; done
+. "$(dirname "$0")/../lib.sh"
+test_begin units
+mkdir -p "$work/units" "$work/man/man1" "$work/man/man5" "$work/man/man7" "$work/man/man8"
+for s in 1 5 7 8; do ln -s "$src"/man/*.$s "$work/man/man$s/"; done
 for unit in "$build"/units/*.service "$src"/units/*.target; do
         name=$(basename "$unit")
         sed -e "s|^ExecStart=[^ ]*/realmboot-unlock|ExecStart=$build/initrd-helper/realmboot-unlock|" \
@@ -42,5 +40,4 @@ for name in "${names[@]}"; do
                 n_fail=$((n_fail + 1)); echo "not ok - verify $name: $out"
         fi
 done
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ] && [ "$n_ok" -gt 0 ]
+test_end

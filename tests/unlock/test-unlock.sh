@@ -11,12 +11,8 @@ fi
 unlock=$1
 ctl=$2
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/test-unlock-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n_ok=0
-n_fail=0
-ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
-fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+test_begin unlock
 
 if ! "$unlock" --version | grep -q TEST-HOOKS; then
         echo "realmboot-unlock was built without -Dtest-hooks=true: cannot point it at a fake ask-password"
@@ -244,5 +240,4 @@ else
         ok "no passphrase or seed hex in $(wc -l <"$logs") lines of logs"
 fi
 
-echo "$n_ok passed, $n_fail failed"
-[ "$n_fail" -eq 0 ]
+test_end

@@ -1,0 +1,39 @@
+# Shared by the shell tests (source it): a scratch directory removed on
+# exit, ok/not ok lines with their counters, and the summary line.
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   test_begin NAME          # sets $work; define test_on_exit for more cleanup
+#   ok/fail DESCRIPTION      check DESCRIPTION COMMAND...
+#   same DESCRIPTION EXPECTED-FILE ACTUAL-FILE
+#   test_end                 # "N passed, N failed"; exit status
+
+test_begin() { # name
+        work=$(mktemp -d "/tmp/test-$1-XXXXXX")
+        n_ok=0
+        n_fail=0
+        trap test_cleanup EXIT
+}
+test_cleanup() {
+        if declare -F test_on_exit >/dev/null; then test_on_exit; fi
+        rm -rf "$work"
+}
+ok() { n_ok=$((n_ok + 1)); echo "ok - $*"; }
+fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+check() { # description, command...
+        local what=$1
+        shift
+        if "$@"; then ok "$what"; else fail "$what"; fi
+}
+same() { # description, expected file, actual file: byte for byte, diff if not
+        if cmp -s "$2" "$3"; then
+                ok "$1"
+        else
+                fail "$1"
+                diff -u "$2" "$3" | sed 's/^/#   /'
+        fi
+}
+test_end() {
+        echo "$n_ok passed, $n_fail failed"
+        [ "$n_fail" -eq 0 ] && [ "$n_ok" -gt 0 ]
+        exit
+}
