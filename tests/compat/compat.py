@@ -506,9 +506,13 @@ def section_d(c):
     if not m:
         return
     ts = m.get("timestamp")
+    # SOURCE_DATE_EPOCH (set by dpkg-buildpackage) replaces the clock, exactly
+    sde = os.environ.get("SOURCE_DATE_EPOCH")
+    ts_ok = (isinstance(ts, str) and ts.isdigit()
+             and (int(ts) == int(sde) if sde else t0 - 5 <= int(ts) <= t1 + 5))
     types_ok = (m.get("image-type") == "realmfs" and m.get("realmfs-name") == "cimage"
                 and m.get("channel") == "realmfs-user" and type(m.get("version")) is int
-                and isinstance(ts, str) and ts.isdigit() and t0 - 5 <= int(ts) <= t1 + 5
+                and ts_ok
                 and type(m.get("nblocks")) is int
                 and all(isinstance(m.get(k), str) and HEX64.fullmatch(m[k])
                         for k in ("shasum", "verity-salt", "verity-root")))
