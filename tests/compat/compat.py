@@ -8,7 +8,8 @@ tomllib, veritysetup, debugfs) reads what realmfsctl made.
 
 One line per check, "ok: ..." or "FAIL: ...", then a summary.
 Exit 0 all ok, 1 a check failed, 77 (skip) when PyNaCl, veritysetup or
-mkfs.ext4/debugfs are missing.
+mkfs.ext4/debugfs are missing, or when not root (realmfsctl verify needs a
+loop device; a package build may run as a user).
 """
 import argparse
 import hashlib
@@ -614,6 +615,9 @@ def main():
         if not shutil.which(tool):
             print("skip: %s missing" % tool)
             return 77
+    if os.geteuid() != 0:
+        print("skip: not root, and realmfsctl verify needs a loop device")
+        return 77
     if not os.access(a.realmfsctl, os.X_OK):
         print("FAIL: realmfsctl not executable: %s" % a.realmfsctl)
         return 1
