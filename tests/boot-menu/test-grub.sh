@@ -3,11 +3,12 @@
 # a /boot with fake kernels (a tmpfs in a private mount namespace) and with
 # grub-probe/grub-mkrelpath answered by stand-ins (grub-mkconfig_lib lets
 # the caller choose them): its output is compared with a golden file and
-# checked with grub-script-check.
-# Usage: test-grub.sh SOURCE-DIR [--update]
+# checked with grub-script-check.  Without realmboot's generator (package
+# removed, the conffile left) it must add nothing.
+# Usage: test-grub.sh SOURCE-DIR BUILT-SCRIPT [--update]
 set -u
 src=$(cd "$1" && pwd)
-script=$src/grub.d/11_realmboot_safe_mode
+script=$(realpath "$2")
 golden=$src/tests/boot-menu/grub
 [ -f /usr/share/grub/grub-mkconfig_lib ] || { echo "grub-common not installed: skipping"; exit 77; }
 if [ "${REALMBOOT_TEST_IN_NS:-}" != 1 ]; then
@@ -15,7 +16,7 @@ if [ "${REALMBOOT_TEST_IN_NS:-}" != 1 ]; then
                 { echo "needs root and unshare -m (a private /boot): skipping"; exit 77; }
         REALMBOOT_TEST_IN_NS=1 exec unshare -m "$0" "$@"
 fi
-update=${2:-}
+update=${3:-}
 
 . "$(dirname "$0")/../lib.sh"
 test_begin grub
@@ -67,6 +68,12 @@ script_check() { # description, output
 }
 
 mount -t tmpfs none /boot || { echo "cannot mount a private /boot: skipping"; exit 77; }
+# the installed generator the script looks for, in a private directory
+gendir=$(sed -n 's|^\[ -x "\(.*\)/realmboot-generator" \] .*|\1|p' "$script")
+[ -n "$gendir" ] || { fail "the script names no generator"; test_end; }
+mkdir -p "$gendir" && mount -t tmpfs none "$gendir" || { echo "cannot mount a private $gendir: skipping"; exit 77; }
+printf '#!/bin/sh\n' >"$gendir/realmboot-generator"
+chmod +x "$gendir/realmboot-generator"
 
 # three kernels, one without initrd, plus files grub must ignore
 for v in 6.1.0-9-amd64 6.1.0-10-amd64 6.1.0-11-amd64; do echo "$v" >/boot/vmlinuz-$v; done
@@ -89,8 +96,14 @@ run_script "$work/one.cfg"
 compare "one kernel: a single top-level entry, no submenu" one-kernel.cfg "$work/one.cfg"
 script_check "one kernel: grub-script-check" "$work/one.cfg"
 
+rm "$gendir/realmboot-generator"
+run_script "$work/removed.cfg" && [ ! -s "$work/removed.cfg" ] && ok "realmboot removed (no generator): no output, exit 0" ||
+        fail "realmboot removed (no generator): no output, exit 0"
+printf '#!/bin/sh\n' >"$gendir/realmboot-generator"
+chmod +x "$gendir/realmboot-generator"
+
 rm /boot/vmlinuz-*
 run_script "$work/none.cfg" && [ ! -s "$work/none.cfg" ] && ok "no kernel: no output, exit 0" || fail "no kernel: no output, exit 0"
 
-umount /boot
+umount "$gendir" /boot
 test_end

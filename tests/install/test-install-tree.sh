@@ -35,8 +35,9 @@ fi
 d=$work/dest
 cmp -s "$d/usr/lib/kernel/install.d/90-realmboot-safe-mode.install" "$src/kernel-install/90-realmboot-safe-mode.install" &&
         ok "kernel-install plugin installed as is" || fail "kernel-install plugin installed as is"
-cmp -s "$d/etc/grub.d/11_realmboot_safe_mode" "$src/grub.d/11_realmboot_safe_mode" &&
-        ok "grub.d script installed as is" || fail "grub.d script installed as is"
+sed 's|@generatordir@|/lib/systemd/system-generators|' "$src/grub.d/11_realmboot_safe_mode.in" |
+        cmp -s "$d/etc/grub.d/11_realmboot_safe_mode" - &&
+        ok "grub.d script installed, naming the installed generator" || fail "grub.d script installed, naming the installed generator"
 cmp -s "$d/usr/share/realmboot/realmboot.conf" "$src/conf/realmboot.conf" &&
         ok "example configuration installed" || fail "example configuration installed"
 [ ! -e "$d/etc/realmboot/realmboot.conf" ] && ok "no /etc/realmboot/realmboot.conf (defaults apply)" ||
