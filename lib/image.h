@@ -52,15 +52,22 @@ typedef struct RealmfsCreateParams {
         const char *mkfs;     /* NULL: MKFS_EXT4 */
 } RealmfsCreateParams;
 
+/* Where sealing gets the 32-byte signing seed: called once, only when the
+ * image is ready to be signed, so the caller can derive it (the keyring's
+ * KDF) while the filesystem and hash tree are being made.  Returns < 0 (and
+ * has logged why) when there is no seed: the image is then not written. */
+typedef int (*RealmfsSeedFn)(void *userdata, const uint8_t **ret_seed);
+
 /* Builds OUT (must be named NAME-realmfs.img): ext4 from from_dir, verity
- * tree with a fresh salt, header with all metainfo keys signed with seed.
+ * tree with a fresh salt, header with all metainfo keys signed with the seed.
  * Written to a temporary file and renamed: never a half-written OUT. */
-int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const uint8_t seed[32]);
+int realmfs_image_create(const char *out, const RealmfsCreateParams *p, RealmfsSeedFn get_seed, void *userdata);
 
 /* Re-seals an existing image: new salt and verity tree, version + 1, new
  * timestamp and signature, channel set to the signer's; unknown metainfo keys
  * kept.  Atomic likewise. */
-int realmfs_image_sign(const char *path, const char *channel /* NULL: realmfs-user */, const uint8_t seed[32]);
+int realmfs_image_sign(const char *path, const char *channel /* NULL: realmfs-user */, RealmfsSeedFn get_seed,
+                       void *userdata);
 
 /* Activates /dev/mapper/realmfs-NAME for <images>/NAME-realmfs.img (config
  * and $REALMBOOT_ROOT): signature (unless realmboot.nosignatures, loudly),

@@ -124,21 +124,38 @@ int keyring_decrypt(const uint8_t *data, size_t len, const char *passphrase, siz
         return keyring_open_with_key(data, len, key, ret_seed, reason);
 }
 
-int keyring_load(const char *path, const char *passphrase, size_t passphrase_len, uint8_t **ret_seed) {
+int keyring_load_quiet(const char *path, const char *passphrase, size_t passphrase_len, uint8_t **ret_seed,
+                       const char **ret_reason) {
         _cleanup_free_ char *data = NULL;
-        const char *reason = NULL;
         size_t len;
         int r;
 
+        *ret_reason = NULL;
         r = read_full_file(path, KEYRING_MAX_SIZE, false, &data, &len);
-        if (r == -EFBIG)
-                return log_error_errno(EBADMSG, "%s: file too large to be a keyring", path);
+        if (r == -EFBIG) {
+                *ret_reason = "file too large to be a keyring";
+                return -EBADMSG;
+        }
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read keyring: %m", path);
-        r = keyring_decrypt((const uint8_t *) data, len, passphrase, passphrase_len, ret_seed, &reason);
-        if (r < 0)
-                return log_error_errno(r, "%s: %s", path, reason ? reason : strerror(-r));
-        return 0;
+                return r;
+        r = keyring_decrypt((const uint8_t *) data, len, passphrase, passphrase_len, ret_seed, ret_reason);
+        if (r < 0 && !*ret_reason)
+                *ret_reason = "cannot decrypt keyring";
+        return r;
+}
+
+int keyring_log_load_error(const char *path, int error, const char *reason) {
+        if (!reason)
+                return log_error_errno(error, "%s: cannot read keyring: %m", path);
+        return log_error_errno(error, "%s: %s", path, reason);
+}
+
+int keyring_load(const char *path, const char *passphrase, size_t passphrase_len, uint8_t **ret_seed) {
+        const char *reason;
+        int r;
+
+        r = keyring_load_quiet(path, passphrase, passphrase_len, ret_seed, &reason);
+        return r < 0 ? keyring_log_load_error(path, r, reason) : 0;
 }
 
 int keyring_encrypt(const uint8_t seed[KEYRING_SEED_SIZE], const char *passphrase, size_t passphrase_len,

@@ -45,6 +45,13 @@ int keyring_parse_plaintext(const char *text, size_t len, uint8_t **ret_seed, co
 /* Reads and decrypts the file; failures are logged as one line naming it. */
 int keyring_load(const char *path, const char *passphrase, size_t passphrase_len, uint8_t **ret_seed);
 
+/* The same without logging (for a thread): on failure *ret_reason says why,
+ * or is NULL when the file could not be read (the error says why);
+ * keyring_log_load_error() logs it as keyring_load() does. */
+int keyring_load_quiet(const char *path, const char *passphrase, size_t passphrase_len, uint8_t **ret_seed,
+                       const char **ret_reason);
+int keyring_log_load_error(const char *path, int error, const char *reason);
+
 /* Encrypts a seed into the file format with a fresh random salt and nonce.
  * *ret is malloc'd (it holds no secret in clear). */
 int keyring_encrypt(const uint8_t seed[KEYRING_SEED_SIZE], const char *passphrase, size_t passphrase_len,

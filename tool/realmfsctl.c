@@ -4,6 +4,7 @@
  * Exit status: 0 ok, 1 failure or rejected, 2 usage. */
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -186,6 +187,76 @@ static int load_seed(const Args *a, uint8_t **ret_seed) {
         return keyring_load(a->keyring, pass, len, ret_seed);
 }
 
+/* The seed for create and sign, derived in a thread while the image is
+ * being built: the keyring's KDF (scrypt, tens of ms) then costs no time.
+ * The passphrase is read (or asked) first, before any work starts. */
+typedef struct SeedLoader {
+        const char *keyring;
+        char *pass;    /* secure memory, freed by the thread */
+        size_t len;
+        uint8_t *seed; /* secure memory */
+        int r;
+        const char *reason;
+        bool reported;
+        pthread_t thread;
+        bool running;
+} SeedLoader;
+
+static void *seed_loader_thread(void *userdata) {
+        SeedLoader *l = userdata;
+
+        l->r = keyring_load_quiet(l->keyring, l->pass, l->len, &l->seed, &l->reason);
+        secure_free(l->pass);
+        l->pass = NULL;
+        return NULL;
+}
+
+static int seed_loader_start(const Args *a, SeedLoader *l) {
+        _cleanup_free_ char *prompt = NULL;
+
+        *l = (SeedLoader) { .keyring = a->keyring };
+        if (asprintf(&prompt, "Passphrase for %s: ", a->keyring) < 0)
+                return log_oom();
+        if (get_passphrase(a->passphrase_file, prompt, false, &l->pass, &l->len) < 0)
+                return -EINVAL;
+        if (pthread_create(&l->thread, NULL, seed_loader_thread, l) == 0)
+                l->running = true;
+        else
+                seed_loader_thread(l); /* no thread: now */
+        return 0;
+}
+
+/* RealmfsSeedFn: waits for the thread. */
+static int seed_loader_get(void *userdata, const uint8_t **ret_seed) {
+        SeedLoader *l = userdata;
+
+        if (l->running) {
+                (void) pthread_join(l->thread, NULL);
+                l->running = false;
+        }
+        if (l->r < 0) {
+                /* said once, by the thread that needs the seed */
+                if (!l->reported)
+                        keyring_log_load_error(l->keyring, l->r, l->reason);
+                l->reported = true;
+                return l->r;
+        }
+        *ret_seed = l->seed;
+        return 0;
+}
+
+/* Waits for the thread and wipes the seed.  An error of the keyring that
+ * nobody asked for (the image failed first) is not reported: one error
+ * line per run. */
+static void seed_loader_done(SeedLoader *l) {
+        if (l->running) {
+                (void) pthread_join(l->thread, NULL);
+                l->running = false;
+        }
+        secure_free(l->seed);
+        l->seed = NULL;
+}
+
 /* ---- inspect ---- */
 
 static void print_inspect_text(const RealmfsHeader *h, const RealmfsMetainfo *m) {
@@ -333,7 +404,7 @@ static int verb_detach(int argc, char **argv) {
 
 static int verb_create(int argc, char **argv) {
         static const int allowed[] = { OPT_NAME, OPT_FROM, OPT_CHANNEL, OPT_OWNER, OPT_KEYRING, OPT_PASSPHRASE_FILE };
-        _cleanup_secure_free_ uint8_t *seed = NULL;
+        SeedLoader seed;
         Args a = {};
         int r;
 
@@ -344,7 +415,7 @@ static int verb_create(int argc, char **argv) {
                 return usage_error("create: expected one OUT image path");
         if (!a.name || !a.from || !a.keyring)
                 return usage_error("create: --name, --from and --keyring are required");
-        if (load_seed(&a, &seed) < 0)
+        if (seed_loader_start(&a, &seed) < 0)
                 return 1;
         r = realmfs_image_create(a.argv[0],
                                  &(RealmfsCreateParams) {
@@ -353,13 +424,14 @@ static int verb_create(int argc, char **argv) {
                                          .channel = a.channel,
                                          .owner = a.owner,
                                  },
-                                 seed);
+                                 seed_loader_get, &seed);
+        seed_loader_done(&seed);
         return r < 0 ? 1 : 0;
 }
 
 static int verb_sign(int argc, char **argv) {
         static const int allowed[] = { OPT_CHANNEL, OPT_KEYRING, OPT_PASSPHRASE_FILE };
-        _cleanup_secure_free_ uint8_t *seed = NULL;
+        SeedLoader seed;
         Args a = {};
         int r;
 
@@ -370,9 +442,11 @@ static int verb_sign(int argc, char **argv) {
                 return usage_error("sign: expected one IMAGE");
         if (!a.keyring)
                 return usage_error("sign: --keyring is required");
-        if (load_seed(&a, &seed) < 0)
+        if (seed_loader_start(&a, &seed) < 0)
                 return 1;
-        return realmfs_image_sign(a.argv[0], a.channel, seed) < 0 ? 1 : 0;
+        r = realmfs_image_sign(a.argv[0], a.channel, seed_loader_get, &seed);
+        seed_loader_done(&seed);
+        return r < 0 ? 1 : 0;
 }
 
 /* ---- keyring ---- */
