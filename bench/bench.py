@@ -6,7 +6,7 @@ otherwise use, measured in the same run.  Prints every figure as a ratio
 Usage: bench.py --build DIR [--small] [--out FILE] [--only SECTION,...]
 Sections: generator verify unlock create vm.  Run it through bench/run.
 """
-import argparse, json, os, platform, re, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, platform, re, shlex, shutil, statistics, subprocess, sys, tempfile, time
 
 SHM = "/dev/shm"
 PASSPHRASE = "realmboot bench passphrase"
@@ -30,6 +30,28 @@ def hyperfine(commands, runs, warmup=1, prepare=None, env=None):
         res = json.load(open(out.name))["results"]
     return [{"median_ms": r["median"] * 1e3, "min_ms": r["min"] * 1e3, "max_ms": r["max"] * 1e3,
              "stddev_ms": (r["stddev"] or 0) * 1e3, "runs": len(r["times"])} for r in res]
+
+
+def alternate(commands, runs, warmup=1, prepare=None, env=None):
+    """Medians (ms) of commands run in turn, run after run (A B C A B C ...),
+    so that drift of a shared machine over a long measurement hits all of
+    them alike; prepare (a shell command, not timed) runs before each.  A
+    command without shell syntax runs directly, else through /bin/sh."""
+    argvs = [shlex.split(c) if not re.search(r"[;&|<>]", c) else ["/bin/sh", "-c", c] for c in commands]
+    times = [[] for _ in commands]
+    for i in range(warmup + runs):
+        for k, argv in enumerate(argvs):
+            if prepare:
+                subprocess.run(prepare, shell=True, check=True, env=env)
+            t = time.perf_counter()
+            p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            dt = (time.perf_counter() - t) * 1e3
+            if p.returncode != 0:
+                raise RuntimeError("%s: exit %d" % (commands[k], p.returncode))
+            if i >= warmup:
+                times[k].append(dt)
+    return [{"median_ms": statistics.median(t), "min_ms": min(t), "max_ms": max(t),
+             "stddev_ms": statistics.stdev(t) if len(t) > 1 else 0.0, "runs": len(t)} for t in times]
 
 
 def peak_rss_kib(cmd, env=None):
@@ -189,10 +211,10 @@ def bench_verify(a, work, keys):
             ours_cmd = "%s verify --public-key %s %s" % (keys.ctl, keys.public, img)
             ref_cmd = "veritysetup verify %s %s %s --hash-offset=%d" % (loop, loop, root, nblocks * 4096)
             floor_cmd = "sha256sum %s" % loop
-            runs = 3 if a.small else (10 if mib < 1024 else 5)
+            runs = 3 if a.small else (10 if mib < 1024 else 6)
             for state in (["warm", "cold"] if cold else ["warm"]):
                 prep = "sync; echo 3 > /proc/sys/vm/drop_caches" if state == "cold" else None
-                ours, ref, floor = hyperfine([ours_cmd, ref_cmd, floor_cmd], runs, warmup=0 if prep else 1, prepare=prep)
+                ours, ref, floor = alternate([ours_cmd, ref_cmd, floor_cmd], runs, warmup=0 if prep else 1, prepare=prep)
                 data_mib = nblocks * 4096 / 2**20
                 row = {"image_mib": mib, "data_mib": round(data_mib, 1), "cache": state, "ours": ours, "ref": ref,
                        "sha256sum": floor, "ratio": ratio(ours["median_ms"], ref["median_ms"]),
@@ -247,7 +269,7 @@ def bench_unlock(a, work, keys):
     shutil.copy(keys.keyring, os.path.join(root, "storage/keyring"))
     print("\n3. realmboot-unlock from a cached passphrase vs the scrypt KDF alone (private session keyring)")
     env = dict(os.environ, REALMBOOT_CMDLINE="", REALMBOOT_LOG_TARGET="stderr")
-    runs = 3 if a.small else 15
+    runs = 3 if a.small else 30
     rows = []
     for wrong in ([0, 1] if a.small else [0, 1, 2, 3]):
         # the cache: the right passphrase first (oldest), then WRONG newer wrong ones
@@ -256,7 +278,7 @@ def bench_unlock(a, work, keys):
         cmds = ["%s --root %s --target-keyring @s" % (unlock, root)]
         if wrong == 0:
             cmds.append("%s '%s'" % (kdf, PASSPHRASE))
-        res = hyperfine(cmds, runs, warmup=1, prepare=prep, env=env)
+        res = alternate(cmds, runs, warmup=1, prepare=prep, env=env)
         subprocess.run(prep, shell=True, check=True)
         if subprocess.run(cmds[0], shell=True, env=env, capture_output=True).returncode != 0 or \
            subprocess.run("keyctl search @s user realmfs-user", shell=True, capture_output=True).returncode != 0:
@@ -291,18 +313,22 @@ def bench_create(a, work, keys, kdf_ms):
         sh(keys.ctl, "create", "--name", "c%d" % mib, "--from", content, "--keyring", keys.keyring,
            "--passphrase-file", keys.pass_file, img)
         nblocks = json.loads(sh(keys.ctl, "inspect", "--json", img))["metainfo"]["nblocks"]
-        ours_cmd = ("rm -f %s; %s create --name c%d --from %s --keyring %s --passphrase-file %s %s" %
-                    (img, keys.ctl, mib, content, keys.keyring, keys.pass_file, img))
+        os.unlink(img)
+        signed = os.path.join(work, "s%d-realmfs.img" % mib)
+        sh(keys.ctl, "create", "--name", "s%d" % mib, "--from", content, "--keyring", keys.keyring,
+           "--passphrase-file", keys.pass_file, signed)
+        ours_cmd = ("%s create --name c%d --from %s --keyring %s --passphrase-file %s %s" %
+                    (keys.ctl, mib, content, keys.keyring, keys.pass_file, img))
         # the same steps by hand, sized right the first time: a read-only
         # style ext4 (no journal, no reserve) of the same size, then its
         # hash tree after it
         inodes = sum(1 + len(dn) + len(fn) for dp, dn, fn in os.walk(content)) + 16
-        ref_cmd = ("rm -f %s; mkfs.ext4 -q -F -t ext4 -b 4096 -m 0 -O ^has_journal,^resize_inode -N %d -d %s %s %d && "
+        ref_cmd = ("mkfs.ext4 -q -F -t ext4 -b 4096 -m 0 -O ^has_journal,^resize_inode -N %d -d %s %s %d && "
                    "veritysetup format %s %s --hash-offset=%d --data-blocks=%d >/dev/null" %
-                   (ref_img, inodes, content, ref_img, nblocks, ref_img, ref_img, nblocks * 4096, nblocks))
-        sign_cmd = "%s sign --keyring %s --passphrase-file %s %s" % (keys.ctl, keys.keyring, keys.pass_file, img)
+                   (inodes, content, ref_img, nblocks, ref_img, ref_img, nblocks * 4096, nblocks))
+        sign_cmd = "%s sign --keyring %s --passphrase-file %s %s" % (keys.ctl, keys.keyring, keys.pass_file, signed)
         runs = 3 if a.small else (10 if mib < 512 else 5)
-        ours, ref, sign = hyperfine([ours_cmd, ref_cmd, sign_cmd], runs, warmup=1)
+        ours, ref, sign = alternate([ours_cmd, ref_cmd, sign_cmd], runs, warmup=1, prepare="rm -f %s %s" % (img, ref_img))
         row = {"content_mib": mib, "nblocks": nblocks, "ours": ours, "ref": ref, "sign": sign,
                "ratio": ratio(ours["median_ms"], ref["median_ms"]),
                "ratio_without_kdf": ratio(ours["median_ms"] - kdf_ms, ref["median_ms"])}
@@ -310,8 +336,9 @@ def bench_create(a, work, keys, kdf_ms):
         line("%d MiB of content" % mib, ours["median_ms"], ref["median_ms"],
              extra="  without the keyring KDF (%.0f ms): %.3f; sign alone %.0f ms" %
                    (kdf_ms, row["ratio_without_kdf"], sign["median_ms"]))
-        for p in (img, ref_img):
-            os.unlink(p)
+        for p in (img, ref_img, signed):
+            if os.path.exists(p):
+                os.unlink(p)
         shutil.rmtree(content)
     return {"rows": rows, "kdf_ms_in_ours": round(kdf_ms, 1)}
 
