@@ -168,6 +168,12 @@ class Keys:
         self.public = sh(self.ctl, "keyring", "show-public", "--keyring", self.keyring,
                          "--passphrase-file", self.pass_file).strip()
 
+    def create(self, name, content, path):
+        """realmfsctl create, signed with this keyring; returns the metainfo."""
+        sh(self.ctl, "create", "--name", name, "--from", content, "--keyring", self.keyring,
+           "--passphrase-file", self.pass_file, path)
+        return json.loads(sh(self.ctl, "inspect", "--json", path))["metainfo"]
+
 
 def make_content(d, mib):
     """mib MiB of incompressible files in d (16 MiB each at most)."""
@@ -201,10 +207,8 @@ def bench_verify(a, work, keys):
         content = os.path.join(work, "content-%d" % mib)
         make_content(content, mib)
         img = os.path.join(work, "bench%d-realmfs.img" % mib)
-        sh(keys.ctl, "create", "--name", "bench%d" % mib, "--from", content, "--keyring", keys.keyring,
-           "--passphrase-file", keys.pass_file, img)
+        meta = keys.create("bench%d" % mib, content, img)
         shutil.rmtree(content)
-        meta = json.loads(sh(keys.ctl, "inspect", "--json", img))["metainfo"]
         nblocks, root = meta["nblocks"], meta["verity-root"]
         loop = sh("losetup", "--show", "-r", "-f", "-o", "4096", img).strip()
         try:
@@ -310,13 +314,10 @@ def bench_create(a, work, keys, kdf_ms):
         make_content(content, mib)
         img = os.path.join(work, "c%d-realmfs.img" % mib)
         ref_img = os.path.join(work, "c%d-ref.img" % mib)
-        sh(keys.ctl, "create", "--name", "c%d" % mib, "--from", content, "--keyring", keys.keyring,
-           "--passphrase-file", keys.pass_file, img)
-        nblocks = json.loads(sh(keys.ctl, "inspect", "--json", img))["metainfo"]["nblocks"]
+        nblocks = keys.create("c%d" % mib, content, img)["nblocks"]
         os.unlink(img)
         signed = os.path.join(work, "s%d-realmfs.img" % mib)
-        sh(keys.ctl, "create", "--name", "s%d" % mib, "--from", content, "--keyring", keys.keyring,
-           "--passphrase-file", keys.pass_file, signed)
+        keys.create("s%d" % mib, content, signed)
         ours_cmd = ("%s create --name c%d --from %s --keyring %s --passphrase-file %s %s" %
                     (keys.ctl, mib, content, keys.keyring, keys.pass_file, img))
         # the same steps by hand, sized right the first time: a read-only
