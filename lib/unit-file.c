@@ -20,10 +20,9 @@ static int mkdir_parent(const char *dir, const char *name) {
         return 0;
 }
 
-int unit_file_create(const char *dir, const char *name, FILE **ret) {
+/* dir/name, with the directory it goes in made. */
+static int prepare_path(const char *dir, const char *name, char **ret_path) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -1;
-        FILE *f;
         int r;
 
         r = path_join(dir, name, &path);
@@ -32,6 +31,19 @@ int unit_file_create(const char *dir, const char *name, FILE **ret) {
         r = mkdir_parent(dir, name);
         if (r < 0)
                 return log_error_errno(r, "Cannot create directory for %s: %m", path);
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+int unit_file_create(const char *dir, const char *name, FILE **ret) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+        FILE *f;
+        int r;
+
+        r = prepare_path(dir, name, &path);
+        if (r < 0)
+                return r;
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0)
                 return log_error_errno(errno, "Cannot create %s: %m", path);
@@ -58,12 +70,9 @@ int unit_file_symlink(const char *dir, const char *link_name, const char *target
         ssize_t n;
         int r;
 
-        r = path_join(dir, link_name, &path);
+        r = prepare_path(dir, link_name, &path);
         if (r < 0)
                 return r;
-        r = mkdir_parent(dir, link_name);
-        if (r < 0)
-                return log_error_errno(r, "Cannot create directory for %s: %m", path);
         if (symlink(target, path) >= 0)
                 return 0;
         if (errno == EEXIST) {

@@ -179,14 +179,28 @@ int verity_activate(const char *name, const char *device, const VerityParams *p,
         return r;
 }
 
-int verity_active_root_hash(const char *name, uint8_t ret[VERITY_ROOT_SIZE]) {
-        _cleanup_crypt_free_ struct crypt_device *cd = NULL;
+/* The context of the active device NAME; -ENODEV when it is not active. */
+static int init_active(const char *name, struct crypt_device **ret) {
+        struct crypt_device *cd = NULL;
         int r;
 
         crypt_set_log_callback(NULL, crypt_log_to_debug, NULL);
         r = crypt_init_by_name(&cd, name);
-        if (r == -ENODEV || (r >= 0 && crypt_status(cd, name) < CRYPT_ACTIVE))
-                return -ENODEV;
+        if (r >= 0 && crypt_status(cd, name) < CRYPT_ACTIVE)
+                r = -ENODEV;
+        if (r < 0) {
+                crypt_free(cd);
+                return r;
+        }
+        *ret = cd;
+        return 0;
+}
+
+int verity_active_root_hash(const char *name, uint8_t ret[VERITY_ROOT_SIZE]) {
+        _cleanup_crypt_free_ struct crypt_device *cd = NULL;
+        int r;
+
+        r = init_active(name, &cd);
         if (r < 0)
                 return r;
         return read_root_hash(cd, ret);
@@ -198,10 +212,7 @@ int verity_deactivate(const char *name, char **ret_data_device) {
         int r;
 
         *ret_data_device = NULL;
-        crypt_set_log_callback(NULL, crypt_log_to_debug, NULL);
-        r = crypt_init_by_name(&cd, name);
-        if (r == -ENODEV || (r >= 0 && crypt_status(cd, name) < CRYPT_ACTIVE))
-                return -ENODEV;
+        r = init_active(name, &cd);
         if (r < 0)
                 return r;
         dev = crypt_get_device_name(cd);

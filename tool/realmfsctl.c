@@ -174,16 +174,26 @@ static int get_passphrase(const char *file, const char *prompt, bool confirm, ch
         return 0;
 }
 
-/* Loads the seed from the keyring named in args. */
-static int load_seed(const Args *a, uint8_t **ret_seed) {
-        _cleanup_secure_free_ char *pass = NULL;
+/* The passphrase of the keyring named in args (file or terminal). */
+static int keyring_passphrase(const Args *a, char **ret, size_t *ret_len) {
         _cleanup_free_ char *prompt = NULL;
-        size_t len;
 
         if (asprintf(&prompt, "Passphrase for %s: ", a->keyring) < 0)
                 return log_oom();
-        if (get_passphrase(a->passphrase_file, prompt, false, &pass, &len) < 0)
+        if (get_passphrase(a->passphrase_file, prompt, false, ret, ret_len) < 0)
                 return -EINVAL;
+        return 0;
+}
+
+/* Loads the seed from the keyring named in args. */
+static int load_seed(const Args *a, uint8_t **ret_seed) {
+        _cleanup_secure_free_ char *pass = NULL;
+        size_t len;
+        int r;
+
+        r = keyring_passphrase(a, &pass, &len);
+        if (r < 0)
+                return r;
         return keyring_load(a->keyring, pass, len, ret_seed);
 }
 
@@ -197,7 +207,6 @@ typedef struct SeedLoader {
         uint8_t *seed; /* secure memory */
         int r;
         const char *reason;
-        bool reported;
         pthread_t thread;
         bool running;
 } SeedLoader;
@@ -212,13 +221,12 @@ static void *seed_loader_thread(void *userdata) {
 }
 
 static int seed_loader_start(const Args *a, SeedLoader *l) {
-        _cleanup_free_ char *prompt = NULL;
+        int r;
 
         *l = (SeedLoader) { .keyring = a->keyring };
-        if (asprintf(&prompt, "Passphrase for %s: ", a->keyring) < 0)
-                return log_oom();
-        if (get_passphrase(a->passphrase_file, prompt, false, &l->pass, &l->len) < 0)
-                return -EINVAL;
+        r = keyring_passphrase(a, &l->pass, &l->len);
+        if (r < 0)
+                return r;
         if (pthread_create(&l->thread, NULL, seed_loader_thread, l) == 0)
                 l->running = true;
         else
@@ -226,21 +234,21 @@ static int seed_loader_start(const Args *a, SeedLoader *l) {
         return 0;
 }
 
-/* RealmfsSeedFn: waits for the thread. */
-static int seed_loader_get(void *userdata, const uint8_t **ret_seed) {
-        SeedLoader *l = userdata;
-
+static void seed_loader_join(SeedLoader *l) {
         if (l->running) {
                 (void) pthread_join(l->thread, NULL);
                 l->running = false;
         }
-        if (l->r < 0) {
-                /* said once, by the thread that needs the seed */
-                if (!l->reported)
-                        keyring_log_load_error(l->keyring, l->r, l->reason);
-                l->reported = true;
-                return l->r;
-        }
+}
+
+/* RealmfsSeedFn (called once, when the image is ready to be signed): waits
+ * for the thread, and says why there is no seed. */
+static int seed_loader_get(void *userdata, const uint8_t **ret_seed) {
+        SeedLoader *l = userdata;
+
+        seed_loader_join(l);
+        if (l->r < 0)
+                return keyring_log_load_error(l->keyring, l->r, l->reason);
         *ret_seed = l->seed;
         return 0;
 }
@@ -249,10 +257,7 @@ static int seed_loader_get(void *userdata, const uint8_t **ret_seed) {
  * nobody asked for (the image failed first) is not reported: one error
  * line per run. */
 static void seed_loader_done(SeedLoader *l) {
-        if (l->running) {
-                (void) pthread_join(l->thread, NULL);
-                l->running = false;
-        }
+        seed_loader_join(l);
         secure_free(l->seed);
         l->seed = NULL;
 }
