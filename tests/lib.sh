@@ -5,6 +5,7 @@
 #   test_begin NAME          # sets $work; define test_on_exit for more cleanup
 #   ok/fail DESCRIPTION      check DESCRIPTION COMMAND...
 #   same DESCRIPTION EXPECTED-FILE ACTUAL-FILE
+#   golden DESCRIPTION GOLDEN-FILE ACTUAL-FILE [--update]
 #   test_end                 # "N passed, N failed"; exit status
 
 test_begin() { # name
@@ -30,6 +31,14 @@ same() { # description, expected file, actual file: byte for byte, diff if not
         else
                 fail "$1"
                 diff -u "$2" "$3" | sed 's/^/#   /'
+        fi
+}
+golden() { # description, golden file, actual file [, --update: refresh the golden file instead]
+        if [ "${4:-}" = --update ]; then
+                cp "$3" "$2"
+                ok "$1 (golden file updated)"
+        else
+                same "$1" "$2" "$3"
         fi
 }
 test_end() {

@@ -9,7 +9,7 @@
 set -u
 src=$(cd "$1" && pwd)
 script=$(realpath "$2")
-golden=$src/tests/boot-menu/grub
+golden_dir=$src/tests/boot-menu/grub
 [ -f /usr/share/grub/grub-mkconfig_lib ] || { echo "grub-common not installed: skipping"; exit 77; }
 if [ "${REALMBOOT_TEST_IN_NS:-}" != 1 ]; then
         [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null ||
@@ -46,17 +46,6 @@ run_script() { # output file: the script as grub-mkconfig runs it
                 GRUB_DISTRIBUTOR=Debian GRUB_CMDLINE_LINUX="console=ttyS0" GRUB_CMDLINE_LINUX_DEFAULT=quiet \
                 "$script" >"$1" 2>"$work/stderr"
 }
-compare() { # description, golden name, output
-        if [ "$update" = --update ]; then
-                cp "$3" "$golden/$2"
-                ok "$1 (golden file updated)"
-        elif cmp -s "$golden/$2" "$3"; then
-                ok "$1"
-        else
-                fail "$1"
-                diff -u "$golden/$2" "$3" | sed 's/^/#   /'
-        fi
-}
 script_check() { # description, output
         if ! command -v grub-script-check >/dev/null; then
                 echo "# grub-script-check missing: $1 not checked"
@@ -82,7 +71,7 @@ echo i >/boot/initrd.img-6.1.0-10-amd64
 echo x >/boot/vmlinuz-6.1.0-12-amd64.dpkg-tmp
 echo x >/boot/config-6.1.0-11-amd64
 if run_script "$work/three.cfg"; then ok "three kernels: exit 0"; else fail "three kernels: exit $?: $(cat "$work/stderr")"; fi
-compare "three kernels: newest at the top level, the others in a submenu" three-kernels.cfg "$work/three.cfg"
+golden "three kernels: newest at the top level, the others in a submenu" "$golden_dir/three-kernels.cfg" "$work/three.cfg" "$update"
 script_check "three kernels: grub-script-check" "$work/three.cfg"
 [ "$(grep -c '^menuentry\|^	menuentry' "$work/three.cfg")" = 3 ] && ok "one entry per kernel, none for the .dpkg-tmp file" ||
         fail "one entry per kernel, none for the .dpkg-tmp file"
@@ -93,7 +82,7 @@ grep -q "Found linux image for the realmboot safe mode: /boot/vmlinuz-6.1.0-11-a
 
 rm /boot/vmlinuz-6.1.0-9-amd64 /boot/vmlinuz-6.1.0-10-amd64
 run_script "$work/one.cfg"
-compare "one kernel: a single top-level entry, no submenu" one-kernel.cfg "$work/one.cfg"
+golden "one kernel: a single top-level entry, no submenu" "$golden_dir/one-kernel.cfg" "$work/one.cfg" "$update"
 script_check "one kernel: grub-script-check" "$work/one.cfg"
 
 rm "$gendir/realmboot-generator"

@@ -7,7 +7,7 @@
 set -u
 src=$(cd "$2" && pwd)
 update=${3:-}
-golden=$src/tests/install/tree.txt
+tree_txt=$src/tests/install/tree.txt
 . "$(dirname "$0")/../lib.sh"
 test_begin install-tree
 
@@ -24,13 +24,7 @@ else
         test_end
 fi
 (cd "$work/dest" && find . -mindepth 1 \( -type f -o -type l \) -printf '%P %y %m\n' | LC_ALL=C sort) >"$work/tree"
-if [ "$update" = --update ]; then
-        cp "$work/tree" "$golden"; ok "tree.txt updated"
-elif diff -u "$golden" "$work/tree" >"$work/diff"; then
-        ok "installed tree is tests/install/tree.txt ($(wc -l <"$work/tree") files)"
-else
-        fail "installed tree differs from tests/install/tree.txt"; sed 's/^/#   /' "$work/diff"
-fi
+golden "installed tree is tests/install/tree.txt ($(wc -l <"$work/tree") files)" "$tree_txt" "$work/tree" "$update"
 
 d=$work/dest
 cmp -s "$d/usr/lib/kernel/install.d/90-realmboot-safe-mode.install" "$src/kernel-install/90-realmboot-safe-mode.install" &&

@@ -248,7 +248,6 @@ def scenario_noverity(out):
     check(units(rep).get("realm@main.service") == "active", "noverity: realm main running")
 
 
-SCENARIOS = ["pair", "public", "safe", "tamper", "wrong-then-right", "missing-keyring", "noverity", "boot-entry"]
 timings = {}
 
 
@@ -272,27 +271,25 @@ def run(out, name, extra, **kw):
 
 def main():
     out = os.path.abspath(sys.argv[1])
-    chosen = sys.argv[2:] or SCENARIOS
     overlays = {"missing": os.path.join(out, "missing.qcow2"), "corrupt": os.path.join(out, "corrupt.qcow2")}
+    # every scenario, in the order of a full run
+    scenarios = {
+        "pair": lambda: scenario_pair(out),
+        "public": lambda: scenario_public(out, overlays),
+        "safe": lambda: scenario_safe(out),
+        "tamper": lambda: scenario_tamper(out),
+        "wrong-then-right": lambda: scenario_wrong_then_right(out),
+        "missing-keyring": lambda: scenario_missing_keyring(out, overlays),
+        "noverity": lambda: scenario_noverity(out),
+        "boot-entry": lambda: scenario_boot_entry(out),
+    }
+    chosen = sys.argv[2:] or list(scenarios)
     start = time.time()
     for s in chosen:
         before = n_fail
-        if s == "pair":
-            scenario_pair(out)
-        elif s == "public":
-            scenario_public(out, overlays)
-        elif s == "safe":
-            scenario_safe(out)
-        elif s == "tamper":
-            scenario_tamper(out)
-        elif s == "wrong-then-right":
-            scenario_wrong_then_right(out)
-        elif s == "missing-keyring":
-            scenario_missing_keyring(out, overlays)
-        elif s == "noverity":
-            scenario_noverity(out)
-        elif s == "boot-entry":
-            scenario_boot_entry(out)
+        run_scenario = scenarios.get(s)
+        if run_scenario:
+            run_scenario()
         else:
             check(False, "unknown scenario " + s)
         if n_fail > before:
