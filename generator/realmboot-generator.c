@@ -119,7 +119,7 @@ static int add_realm(const RealmEntry *realm) {
                 /* the realm config asks for a booted container */
                 fprintf(f,
                         "ExecStart=\n"
-                        "ExecStart=" SYSTEMD_NSPAWN " --quiet --keep-unit --machine=%%i --directory=${REALMFS_ROOT} "
+                        "ExecStart=" SYSTEMD_NSPAWN " --quiet --keep-unit --machine=%%I --directory=${REALMFS_ROOT} "
                         "--volatile=overlay --boot\n");
         r = unit_file_finish(f, dropin);
         if (r < 0)
@@ -138,23 +138,19 @@ static int add_realm(const RealmEntry *realm) {
 
 static int add_safe_mode(void) {
         static const char *const always[] = { "realm@.service", "realms.target" };
-        int r;
+        int r, k;
 
         log_notice("Safe mode: booting %s; realms and networking masked, no RealmFS activated.", SAFE_MODE_TARGET);
+        /* One link that cannot be written (logged) must not leave the
+         * others unwritten: go on, and fail the generator at the end. */
         r = unit_file_symlink(arg_dest_early, "default.target", SYSTEM_UNIT_DIR "/" SAFE_MODE_TARGET);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(always); i++) {
-                r = unit_file_symlink(arg_dest_early, always[i], "/dev/null");
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < arg_config.n_safe_mode_mask; i++) {
-                r = unit_file_symlink(arg_dest_early, arg_config.safe_mode_mask[i], "/dev/null");
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        for (size_t i = 0; i < ELEMENTSOF(always); i++)
+                if ((k = unit_file_symlink(arg_dest_early, always[i], "/dev/null")) < 0)
+                        r = k;
+        for (size_t i = 0; i < arg_config.n_safe_mode_mask; i++)
+                if ((k = unit_file_symlink(arg_dest_early, arg_config.safe_mode_mask[i], "/dev/null")) < 0)
+                        r = k;
+        return r;
 }
 
 /* ---- realms ---- */
@@ -172,14 +168,20 @@ static void check_realmfs(Realmfs *fs, const char *rooted_image) {
         const char *reason = NULL;
         RealmfsHeader h;
         RealmfsMetainfo m;
+        struct stat st;
 
-        if (access(rooted_image, F_OK) < 0) {
+        /* stat, not open: nothing here may block on a FIFO */
+        if (stat(rooted_image, &st) < 0) {
                 fs->problem = "image missing";
+                return;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                fs->problem = "image is not a regular file";
                 return;
         }
         if (!arg_cmdline.noverity)
                 return;
-        fd = open(rooted_image, O_RDONLY | O_CLOEXEC);
+        fd = open_regular(rooted_image);
         if (fd < 0 || pread_full(fd, block, sizeof block, 0) < 0) {
                 fs->problem = "image header unreadable";
                 return;
@@ -293,10 +295,8 @@ int main(int argc, char **argv) {
         setup_logging();
         if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
                 return help();
-        if (argc == 2 && streq(argv[1], "--version")) {
-                printf("realmboot-generator %s\n", PROJECT_VERSION);
-                return 0;
-        }
+        if (argc == 2 && streq(argv[1], "--version"))
+                return version_print("realmboot-generator");
         if (argc != 2 && argc != 4) {
                 log_error("Expected one or three directory arguments (NORMAL [EARLY LATE]).");
                 return 1;

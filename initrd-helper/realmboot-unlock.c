@@ -87,13 +87,7 @@ static int parse_argv(int argc, char **argv) {
                         help();
                         return 0;
                 case ARG_VERSION:
-                        printf("realmboot-unlock %s%s\n", PROJECT_VERSION,
-#ifdef REALMBOOT_TEST_HOOKS
-                               " +TEST-HOOKS"
-#else
-                               ""
-#endif
-                        );
+                        (void) version_print("realmboot-unlock");
                         return 0;
                 case ARG_ROOT:
                         arg_root = optarg;
@@ -201,12 +195,9 @@ static int try_cached(const uint8_t *data, size_t len, const char *keyring_path,
 }
 
 static const char *ask_password_program(void) {
-#ifdef REALMBOOT_TEST_HOOKS
-        const char *e = getenv("REALMBOOT_ASK_PASSWORD");
-        if (e && *e)
-                return e;
-#endif
-        return SYSTEMD_ASK_PASSWORD;
+        const char *e = test_hook_getenv("REALMBOOT_ASK_PASSWORD");
+
+        return e && *e ? e : SYSTEMD_ASK_PASSWORD;
 }
 
 static void kill_and_reap(pid_t pid) {
@@ -442,7 +433,7 @@ static int run(void) {
                 return EXIT_KEYS_LOADED;
         }
 
-        r = read_full_file(keyring_path, KEYRING_MAX_SIZE, false, &data, &len);
+        r = read_full_file(keyring_path, KEYRING_MAX_SIZE, 0, &data, &len);
         if (r == -ENOENT) {
                 log_struct_errno(LOG_WARNING, r, MID_NO_KEYRING, NULL,
                                  "%s: no user keyring; RealmFS user keys not loaded.", keyring_path);
@@ -452,7 +443,7 @@ static int run(void) {
         if (r < 0 || keyring_check_size(len, &reason) < 0) {
                 log_struct_errno(LOG_ERR, r < 0 ? r : EBADMSG, MID_BAD_KEYRING, NULL,
                                  "%s: unusable keyring: %s; RealmFS user keys not loaded.", keyring_path,
-                                 r == -EFBIG ? "file too large to be a keyring" : r < 0 ? strerror(-r) : reason);
+                                 r == -EFBIG ? "file too large to be a keyring" : r < 0 ? fileio_error(r) : reason);
                 realmboot_config_done(&config);
                 return EXIT_BAD_KEYRING;
         }

@@ -90,10 +90,10 @@ int realmfs_attach(const char *name, bool dry_run) {
         _cleanup_free_ char *path = NULL, *dm_name = NULL, *dm_path = NULL;
         RealmbootCmdline cmdline = {};
         LoopDevice loop = LOOP_DEVICE_NULL;
-        RealmfsImage img = {};
+        RealmfsImage img = REALMFS_IMAGE_NULL;
         const char *reason = NULL;
         uint8_t active_root[VERITY_ROOT_SIZE];
-        char how[96];
+        char how[96], fd_path[64];
         int r;
 
         if (!realmfs_name_is_valid(name))
@@ -111,8 +111,12 @@ int realmfs_attach(const char *name, bool dry_run) {
         r = check_trust(&img, &cmdline, how, sizeof how);
         if (r < 0)
                 goto out;
-        /* the unsigned superblock may only agree with the signed metainfo */
-        r = verity_check_superblock(path, REALMFS_HEADER_SIZE + img.meta.nblocks * REALMFS_BLOCK_SIZE,
+        /* The unsigned superblock may only agree with the signed metainfo.
+         * Read through our descriptor (libcryptsetup takes a path; the
+         * /proc/self/fd link reopens the same inode, not whatever the image
+         * path names by now), as the loop device below is. */
+        snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%i", img.fd);
+        r = verity_check_superblock(fd_path, REALMFS_HEADER_SIZE + img.meta.nblocks * REALMFS_BLOCK_SIZE,
                                     &img.meta.verity, &reason);
         if (r < 0) {
                 log_error_errno(r, "%s: %s", path, reason);
@@ -139,9 +143,9 @@ int realmfs_attach(const char *name, bool dry_run) {
                 goto out;
         }
 
-        r = loop_device_attach(path, REALMFS_HEADER_SIZE,
-                               img.meta.nblocks * REALMFS_BLOCK_SIZE + verity_hash_area_size(img.meta.nblocks),
-                               false, true, &loop);
+        r = loop_device_attach_fd(img.fd, REALMFS_HEADER_SIZE,
+                                  img.meta.nblocks * REALMFS_BLOCK_SIZE + verity_hash_area_size(img.meta.nblocks),
+                                  LOOP_READ_ONLY | LOOP_DIRECT_IO, &loop);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot set up a loop device: %m", path);
                 goto out;

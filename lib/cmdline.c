@@ -258,12 +258,12 @@ static int parse_or_log(const char *line, const char *source, RealmbootCmdline *
 
 int realmboot_cmdline_load(RealmbootCmdline *ret) {
         _cleanup_free_ char *line = NULL;
-        const char *e = getenv("REALMBOOT_CMDLINE");
+        const char *e = test_hook_getenv("REALMBOOT_CMDLINE");
         int r;
 
         if (e)
                 return parse_or_log(e, "$REALMBOOT_CMDLINE", ret);
-        r = read_full_file("/proc/cmdline", CMDLINE_MAX_SIZE, false, &line, NULL);
+        r = read_full_file("/proc/cmdline", CMDLINE_MAX_SIZE, 0, &line, NULL);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {

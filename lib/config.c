@@ -62,18 +62,34 @@ void realmboot_config_done(RealmbootConfig *c) {
 /* Logs "FILE:LINE:COL: msg" for a bad value and returns -EBADMSG. */
 static int bad_value(const char *path, const TomlValue *v, const char *table, const char *key,
                      const char *what) {
-        log_error("%s:%u:%u: [%s] %s: %s; using the default", path, v->line, v->column, table, key, what);
+        /* a message that says what happens instead ("left out") needs no
+         * "using the default" */
+        log_error("%s:%u:%u: [%s] %s: %s%s", path, v->line, v->column, table, key, what,
+                  strstr(what, "; ") ? "" : "; using the default");
         return -EBADMSG;
 }
 
 static int absolute_path_value(const char *path, const TomlValue *t, const char *table, const char *key,
                                char **dst) {
         const TomlValue *v = toml_table_get(t, key);
+        const char *reason = NULL;
+        _cleanup_free_ char *what = NULL;
 
         if (!v)
                 return 0;
-        if (v->type != TOML_STRING || strlen(v->string.data) != v->string.len || v->string.data[0] != '/')
+        if (v->type != TOML_STRING)
                 return bad_value(path, v, table, key, "expected an absolute path string");
+        /* these paths are written into generated units (What=, SourcePath=,
+         * RequiresMountsFor=): refuse what a unit file would read otherwise */
+        if (strlen(v->string.data) != v->string.len)
+                reason = "NUL character";
+        else
+                (void) path_is_safe(v->string.data, &reason);
+        if (reason) {
+                if (asprintf(&what, "refusing the path: %s", reason) < 0)
+                        return -ENOMEM;
+                return bad_value(path, v, table, key, what);
+        }
         return set_str(dst, v->string.data);
 }
 
@@ -116,19 +132,50 @@ static int parse_realms(const char *path, const TomlValue *t, RealmbootConfig *c
         return r;
 }
 
+/* Units a safe-mode boot cannot do without: the target itself and what it
+ * (and any boot) needs to reach a login.  A mask of one of them would break
+ * the very boot meant to repair the system, so the config may not name them.
+ * Templates ("getty@.service") cover their instances. */
+static const char *const safe_mode_unmaskable[] = {
+        "default.target",        "realmboot-safe-mode.target", "multi-user.target",   "basic.target",
+        "sysinit.target",        "local-fs.target",            "local-fs-pre.target", "sockets.target",
+        "timers.target",         "paths.target",               "slices.target",       "swap.target",
+        "getty.target",          "emergency.target",           "rescue.target",       "shutdown.target",
+        "reboot.target",         "poweroff.target",            "halt.target",         "final.target",
+        "umount.target",         "-.mount",                    "-.slice",             "system.slice",
+        "init.scope",            "systemd-journald.service",   "systemd-journald.socket",
+        "systemd-udevd.service", "dbus.service",               "dbus.socket",         "systemd-logind.service",
+        "getty@.service",        "serial-getty@.service",      "console-getty.service", "autovt@.service",
+        "emergency.service",     "rescue.service",
+};
+
+bool safe_mode_unit_is_unmaskable(const char *unit) {
+        const char *at = strchr(unit, '@');
+
+        for (size_t i = 0; i < ELEMENTSOF(safe_mode_unmaskable); i++) {
+                const char *p = safe_mode_unmaskable[i], *pat = strchr(p, '@');
+
+                if (streq(unit, p))
+                        return true;
+                /* an instance of a protected template: same "prefix@", same suffix */
+                if (at && pat && pat[1] == '.' && (size_t) (at - unit) == (size_t) (pat - p) &&
+                    strncmp(unit, p, (size_t) (at - unit)) == 0 && strrchr(unit, '.') &&
+                    streq(strrchr(unit, '.'), pat + 1))
+                        return true;
+        }
+        return false;
+}
+
+/* A bad entry is logged and left out; the others are masked. */
 static int parse_safe_mode(const char *path, const TomlValue *t, RealmbootConfig *c) {
         const TomlValue *v = toml_table_get(t, "mask");
         char **mask;
+        int r = 0;
 
         if (!v)
                 return 0;
         if (v->type != TOML_ARRAY || v->array.n > CONFIG_MAX_MASK)
                 return bad_value(path, v, "safe-mode", "mask", "expected an array of unit names");
-        for (size_t i = 0; i < v->array.n; i++) {
-                const TomlValue *item = v->array.items[i];
-                if (item->type != TOML_STRING || !unit_name_is_valid(item->string.data))
-                        return bad_value(path, item, "safe-mode", "mask", "expected unit names like \"foo.service\"");
-        }
         mask = calloc(v->array.n ? v->array.n : 1, sizeof(char *));
         if (!mask)
                 return -ENOMEM;
@@ -138,12 +185,27 @@ static int parse_safe_mode(const char *path, const TomlValue *t, RealmbootConfig
         c->safe_mode_mask = mask;
         c->n_safe_mode_mask = 0;
         for (size_t i = 0; i < v->array.n; i++) {
-                mask[i] = strdup(v->array.items[i]->string.data);
-                if (!mask[i])
+                const TomlValue *item = v->array.items[i];
+
+                if (item->type != TOML_STRING || !unit_name_is_valid(item->string.data)) {
+                        r = bad_value(path, item, "safe-mode", "mask",
+                                      "expected a unit name like \"foo.service\"; this entry is left out");
+                        continue;
+                }
+                if (safe_mode_unit_is_unmaskable(item->string.data)) {
+                        _cleanup_free_ char *what = NULL;
+                        if (asprintf(&what, "%s: the safe-mode boot needs this unit; it is not masked",
+                                     item->string.data) < 0)
+                                return -ENOMEM;
+                        r = bad_value(path, item, "safe-mode", "mask", what);
+                        continue;
+                }
+                mask[c->n_safe_mode_mask] = strdup(item->string.data);
+                if (!mask[c->n_safe_mode_mask])
                         return -ENOMEM;
                 c->n_safe_mode_mask++;
         }
-        return 0;
+        return r;
 }
 
 static int parse_channels(const char *path, const TomlValue *t, RealmbootConfig *c) {
@@ -193,11 +255,11 @@ int realmboot_config_load(const char *path, RealmbootConfig *ret) {
                 path = rooted;
         }
 
-        r = read_full_file(path, CONFIG_MAX_SIZE, false, &text, &len);
+        r = read_full_file(path, CONFIG_MAX_SIZE, 0, &text, &len);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read: %m; using defaults", path);
+                return log_error_errno(r, "%s: cannot read: %s; using defaults", path, fileio_error(r));
         r = toml_parse(text, len, path, 0, &doc, &error);
         if (r < 0) {
                 log_error("%s; using defaults", error ? error : path);
@@ -283,12 +345,12 @@ static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
 
         if (set_str(&e->realmfs, c->default_realmfs) < 0)
                 return -ENOMEM;
-        r = read_full_file(e->config_path, CONFIG_MAX_SIZE, false, &text, &len);
+        r = read_full_file(e->config_path, CONFIG_MAX_SIZE, 0, &text, &len);
         if (r == -ENOENT)
                 return 0; /* a realm without config uses the defaults */
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read realm config: %m; skipping realm %s", e->config_path,
-                                       e->name);
+                return log_error_errno(r, "%s: cannot read realm config: %s; skipping realm %s", e->config_path,
+                                       fileio_error(r), e->name);
         r = toml_parse(text, len, e->config_path, 0, &doc, &error);
         if (r == -ENOMEM)
                 return r;

@@ -39,6 +39,11 @@ typedef struct RealmbootConfig {
 int realmboot_config_load(const char *path, RealmbootConfig *ret);
 void realmboot_config_done(RealmbootConfig *c);
 
+/* Units that [safe-mode] mask may not name: the safe-mode target, the
+ * default target and what a boot to a login needs (templates cover their
+ * instances).  Such an entry is logged and left out. */
+bool safe_mode_unit_is_unmaskable(const char *unit);
+
 /* Public key of a channel from the config, or NULL. */
 const uint8_t *realmboot_config_channel_key(const RealmbootConfig *c, const char *name);
 

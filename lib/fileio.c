@@ -50,15 +50,46 @@ static void buffer_release(char *buf, bool secure) {
                 free(buf);
 }
 
-int read_full_file(const char *path, size_t max, bool secure, char **ret, size_t *ret_size) {
+int open_regular(const char *path) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int fl;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
+const char *fileio_error(int r) {
+        return r == -EBADFD ? "not a regular file" : strerror(-r);
+}
+
+int read_full_file(const char *path, size_t max, ReadFullFlags flags, char **ret, size_t *ret_size) {
+        bool secure = flags & READ_FULL_SECURE;
         _cleanup_close_ int fd = -1;
         struct stat st;
         size_t cap, len = 0;
         char *buf;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
+        if (flags & READ_FULL_ANY_TYPE) {
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return negative_errno();
+        } else {
+                fd = open_regular(path);
+                if (fd < 0)
+                        return fd;
+        }
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (S_ISDIR(st.st_mode))

@@ -7,11 +7,31 @@
 
 #include "macro.h"
 
-/* Reads a whole regular file of at most max bytes.  *ret is NUL-terminated
- * (the terminator is not counted in *ret_size).  -EFBIG when larger.  With
- * secure = true the buffer comes from secure_alloc() (locked, guarded) and
- * must be released with secure_free(). */
-int read_full_file(const char *path, size_t max, bool secure, char **ret, size_t *ret_size);
+typedef enum ReadFullFlags {
+        /* the buffer comes from secure_alloc() (locked, guarded) and must be
+         * released with secure_free() */
+        READ_FULL_SECURE = 1 << 0,
+        /* also a pipe or character device (a passphrase given as <(...) or
+         * /dev/stdin), opened blocking; otherwise only a regular file, opened
+         * O_NONBLOCK so that a FIFO planted where a config or keyring should
+         * be cannot hang boot code */
+        READ_FULL_ANY_TYPE = 1 << 1,
+} ReadFullFlags;
+
+/* Reads a whole file of at most max bytes.  *ret is NUL-terminated (the
+ * terminator is not counted in *ret_size).  -EFBIG when larger, -EISDIR for
+ * a directory, -EBADFD for anything else that is not a regular file (unless
+ * READ_FULL_ANY_TYPE). */
+int read_full_file(const char *path, size_t max, ReadFullFlags flags, char **ret, size_t *ret_size);
+
+/* Opens path read-only for the boot code's readers: O_NONBLOCK (a FIFO does
+ * not block the open), then requires a regular file (-EISDIR, -EBADFD
+ * otherwise) and clears O_NONBLOCK again.  Returns the fd. */
+int open_regular(const char *path);
+
+/* strerror() of a negative errno from these readers, with -EBADFD said as
+ * "not a regular file". */
+const char *fileio_error(int r);
 
 /* Writes data to path atomically: a temporary file in the same directory,
  * fchmod(mode), write, fsync, rename over path, fsync of the directory.  On

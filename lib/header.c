@@ -70,14 +70,18 @@ int realmfs_header_parse(const uint8_t block[REALMFS_HEADER_SIZE], RealmfsHeader
 }
 
 int realmfs_header_read(const char *path, RealmfsHeader *ret) {
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd = open_regular(path);
+
+        if (fd < 0)
+                return log_error_errno(fd, "%s: cannot open: %s", path, fileio_error(fd));
+        return realmfs_header_read_fd(fd, path, ret);
+}
+
+int realmfs_header_read_fd(int fd, const char *path, RealmfsHeader *ret) {
         uint8_t block[REALMFS_HEADER_SIZE];
         const char *reason = NULL;
         int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open: %m", path);
         r = pread_full(fd, block, sizeof block, 0);
         if (r == -EIO)
                 return log_error_errno(EBADMSG, "%s: file too short for a RealmFS header (4096 bytes)", path);

@@ -62,9 +62,12 @@ const char *realmfs_status_to_string(uint8_t status);
  * malformed header. */
 int realmfs_header_parse(const uint8_t block[REALMFS_HEADER_SIZE], RealmfsHeader *ret, const char **reason);
 
-/* Reads and parses the header of an image file; failures are logged as one
- * line naming the file.  -EBADMSG: not a valid header. */
+/* Reads and parses the header of an image file (a regular file, opened
+ * without blocking: see open_regular()); failures are logged as one line
+ * naming the file.  -EBADMSG: not a valid header. */
 int realmfs_header_read(const char *path, RealmfsHeader *ret);
+/* The same from an open image; path is for messages. */
+int realmfs_header_read_fd(int fd, const char *path, RealmfsHeader *ret);
 
 void realmfs_header_serialize(const RealmfsHeader *h, uint8_t block[REALMFS_HEADER_SIZE]);
 

@@ -32,7 +32,7 @@ static void EVP_MD_CTX_freep(EVP_MD_CTX **p) {
 /* ---- opening and checking ---- */
 
 static int image_open_internal(const char *path, bool require_sealed, RealmfsImage *ret) {
-        RealmfsImage img = {};
+        RealmfsImage img = REALMFS_IMAGE_NULL;
         _cleanup_free_ char *error = NULL;
         const char *reason = NULL;
         struct stat st;
@@ -46,17 +46,18 @@ static int image_open_internal(const char *path, bool require_sealed, RealmfsIma
                 r = log_oom();
                 goto fail;
         }
-        if (stat(path, &st) < 0) {
-                r = log_error_errno(errno, "%s: %m", path);
+        img.fd = open_regular(path);
+        if (img.fd < 0) {
+                r = log_error_errno(img.fd, "%s: %s", path, fileio_error(img.fd));
                 goto fail;
         }
-        if (!S_ISREG(st.st_mode)) {
-                r = log_error_errno(EINVAL, "%s: not a regular file", path);
+        if (fstat(img.fd, &st) < 0) {
+                r = log_error_errno(errno, "%s: %m", path);
                 goto fail;
         }
         img.file_size = (uint64_t) st.st_size;
 
-        r = realmfs_header_read(path, &img.header);
+        r = realmfs_header_read_fd(img.fd, path, &img.header);
         if (r < 0)
                 goto fail;
         r = realmfs_metainfo_parse(img.header.metainfo, img.header.metainfo_len, path, &img.meta, &error);
@@ -108,10 +109,12 @@ int realmfs_image_open(const char *path, RealmfsImage *ret) {
 }
 
 void realmfs_image_close(RealmfsImage *img) {
+        if (img->fd >= 0)
+                close(img->fd);
         free(img->path);
         free(img->name);
         realmfs_metainfo_done(&img->meta);
-        *img = (RealmfsImage) {};
+        *img = REALMFS_IMAGE_NULL;
 }
 
 int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys,
@@ -141,7 +144,7 @@ int realmfs_image_verify_data(const RealmfsImage *img) {
         uint64_t size = img->meta.nblocks * BLOCK + verity_hash_area_size(img->meta.nblocks);
         int r;
 
-        r = loop_device_attach(img->path, BLOCK, size, false, false, &loop);
+        r = loop_device_attach_fd(img->fd, BLOCK, size, LOOP_READ_ONLY, &loop);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot set up a loop device to verify the data (needs root): %m",
                                        img->path);
@@ -174,7 +177,7 @@ int trust_collect(TrustedKey **ret, size_t *ret_n) {
         uint8_t pk[32];
         int r;
 
-        r = kernel_key_read_public(pk);
+        r = kernel_key_read_trusted(KERNEL_KEY_PUBLIC, pk, sizeof pk);
         if (r >= 0)
                 r = trust_add(&keys, &n, REALMFS_USER_CHANNEL, pk, "kernel key");
         else if (r == -ENOKEY)
@@ -545,8 +548,7 @@ static int sign_cb(int fd, const char *tmp_path, void *userdata) {
 }
 
 int realmfs_image_sign(const char *path, const char *channel, RealmfsSeedFn get_seed, void *userdata) {
-        RealmfsImage img = {};
-        _cleanup_close_ int source = -1;
+        RealmfsImage img = REALMFS_IMAGE_NULL;
         struct stat st;
         SealJob job;
         int r;
@@ -554,12 +556,7 @@ int realmfs_image_sign(const char *path, const char *channel, RealmfsSeedFn get_
         r = image_open_internal(path, false, &img);
         if (r < 0)
                 return r;
-        source = open(path, O_RDONLY | O_CLOEXEC);
-        if (source < 0) {
-                r = log_error_errno(errno, "%s: %m", path);
-                goto out;
-        }
-        if (fstat(source, &st) < 0) {
+        if (fstat(img.fd, &st) < 0) {
                 r = log_error_errno(errno, "%s: %m", path);
                 goto out;
         }
@@ -571,7 +568,7 @@ int realmfs_image_sign(const char *path, const char *channel, RealmfsSeedFn get_
                 .seed_userdata = userdata,
                 .status = img.header.status,
                 .flags = img.header.flags | REALMFS_FLAG_HASH_TREE,
-                .source_fd = source,
+                .source_fd = img.fd,
         };
         r = write_file_atomic_with(path, st.st_mode & 07777, false, sign_cb, &job);
         if (r < 0 && !job.no_seed)

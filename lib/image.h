@@ -16,6 +16,7 @@ typedef struct TrustedKey {
 } TrustedKey;
 
 typedef struct RealmfsImage {
+        int fd;            /* the image, opened once: what is checked is what is attached */
         char *path;
         char *name;        /* NAME of NAME-realmfs.img */
         RealmfsHeader header;
@@ -23,7 +24,10 @@ typedef struct RealmfsImage {
         uint64_t file_size;
 } RealmfsImage;
 
-/* Reads and checks everything short of signature and data: file name,
+#define REALMFS_IMAGE_NULL ((RealmfsImage) { .fd = -1 })
+
+/* Opens the image (a regular file, without blocking) and reads and checks
+ * everything short of signature and data through that one descriptor: file name,
  * header, metainfo sealed and naming this image, no compressed data, file
  * long enough for data and hash area.  Logs one line naming the file. */
 int realmfs_image_open(const char *path, RealmfsImage *ret);

@@ -21,19 +21,104 @@ static key_serial_t find_anywhere(const char *description) {
         return id;
 }
 
-int kernel_key_read_public(uint8_t ret[32]) {
-        key_serial_t id = find_anywhere(KERNEL_KEY_PUBLIC);
-        uint8_t buf[33];
+int kernel_key_description_parse(const char *s, char *ret_type, size_t type_size, uint32_t *ret_uid,
+                                 const char **ret_description) {
+        const char *p = s, *semi;
+        uint64_t uid;
+        char num[16];
+
+        /* type;uid;gid;perm;description (the description may hold ';') */
+        semi = strchr(p, ';');
+        if (!semi || (size_t) (semi - p) >= type_size)
+                return -EINVAL;
+        memcpy(ret_type, p, (size_t) (semi - p));
+        ret_type[semi - p] = 0;
+        p = semi + 1;
+        semi = strchr(p, ';');
+        if (!semi || (size_t) (semi - p) >= sizeof num)
+                return -EINVAL;
+        memcpy(num, p, (size_t) (semi - p));
+        num[semi - p] = 0;
+        if (safe_atou64(num, &uid) < 0 || uid > UINT32_MAX)
+                return -EINVAL;
+        p = semi + 1;
+        for (unsigned i = 0; i < 2; i++) { /* gid, perm */
+                semi = strchr(p, ';');
+                if (!semi)
+                        return -EINVAL;
+                p = semi + 1;
+        }
+        *ret_uid = (uint32_t) uid;
+        *ret_description = p;
+        return 0;
+}
+
+/* Type "user", owner uid 0, that description. */
+static bool key_is_root_user_key(key_serial_t id, const char *description) {
+        _cleanup_free_ char *desc = NULL;
+        const char *d;
+        char type[16];
+        uint32_t uid;
+
+        if (keyctl_describe_alloc(id, &desc) < 0)
+                return false;
+        return kernel_key_description_parse(desc, type, sizeof type, &uid, &d) >= 0 && streq(type, "user") &&
+               uid == 0 && streq(d, description);
+}
+
+/* KEY_SPEC_USER_KEYRING is uid 0's own user keyring ("_uid.0", owned by 0),
+ * not that of the user running us. */
+static bool user_keyring_is_root(void) {
+        _cleanup_free_ char *desc = NULL;
+        const char *d;
+        char type[16];
+        uint32_t uid;
+
+        if (keyctl_describe_alloc(KEY_SPEC_USER_KEYRING, &desc) < 0)
+                return false;
+        return kernel_key_description_parse(desc, type, sizeof type, &uid, &d) >= 0 && streq(type, "keyring") &&
+               uid == 0 && streq(d, "_uid.0");
+}
+
+key_serial_t kernel_key_find_trusted(const char *description) {
+        _cleanup_free_ key_serial_t *links = NULL;
+        long size;
+
+        if (TEST_HOOKS_ENABLED) {
+                key_serial_t id = request_key("user", description, NULL, 0);
+                if (id >= 0 && key_is_root_user_key(id, description))
+                        return id;
+        }
+        if (!user_keyring_is_root())
+                return -ENOKEY;
+        /* Only keys linked into @u itself: keyctl_search() would also descend
+         * into keyrings linked there, which others may be able to write. */
+        size = keyctl_read_alloc(KEY_SPEC_USER_KEYRING, (void **) &links);
+        if (size < 0)
+                return key_errno();
+        for (size_t i = 0; i < (size_t) size / sizeof(key_serial_t); i++)
+                if (key_is_root_user_key(links[i], description))
+                        return links[i];
+        return -ENOKEY;
+}
+
+int kernel_key_read_trusted(const char *description, uint8_t *ret, size_t size) {
+        key_serial_t id = kernel_key_find_trusted(description);
+        /* locked memory: the same reader serves the secret seed */
+        _cleanup_secure_free_ uint8_t *buf = NULL;
         long n;
 
         if (id < 0)
-                return key_errno();
-        n = keyctl_read(id, (char *) buf, sizeof buf);
+                return id;
+        buf = secure_alloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = keyctl_read(id, (char *) buf, size + 1);
         if (n < 0)
-                return negative_errno();
-        if (n != 32)
+                return key_errno();
+        if ((size_t) n != size)
                 return -EBADMSG;
-        memcpy(ret, buf, 32);
+        memcpy(ret, buf, size);
         return 0;
 }
 

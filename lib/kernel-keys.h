@@ -17,11 +17,24 @@
 #define KERNEL_KEY_PUBLIC_PERM (KEY_POS_ALL | KEY_USR_VIEW | KEY_USR_READ)
 #define KERNEL_KEY_SEED_PERM (KEY_POS_ALL)
 
-/* Finds realmfs-user-public: first in the keyrings this process possesses
- * (thread, process, session: how tests with a private session keyring
- * provide it), then in the user keyring @u.  -ENOKEY when absent, -EBADMSG
- * when it is not 32 bytes. */
-int kernel_key_read_public(uint8_t ret[32]);
+/* The trust-anchor rule (DESIGN.md "Kernel keys", docs/decisions.md): a key
+ * counts only when it is linked directly into the user keyring of uid 0, is
+ * owned by uid 0 and has type "user".  Keys in the thread, process or session
+ * keyrings never count: any process of an admin's uid can add one to the
+ * admin's session keyring, and a later `sudo realmfsctl verify` would trust
+ * it.  Test-hooks builds also take such a key from the keyrings the process
+ * possesses (a test's private session keyring), under the same owner and
+ * type rule.  Returns the key's serial, or -ENOKEY. */
+key_serial_t kernel_key_find_trusted(const char *description);
+
+/* Reads the trusted key description (rule above) of exactly size bytes into
+ * ret.  -ENOKEY when absent, -EBADMSG when it has another size. */
+int kernel_key_read_trusted(const char *description, uint8_t *ret, size_t size);
+
+/* Parses keyctl_describe()'s "type;uid;gid;perm;description".  -EINVAL if
+ * it is not of that shape. */
+int kernel_key_description_parse(const char *s, char *ret_type, size_t type_size, uint32_t *ret_uid,
+                                 const char **ret_description);
 
 /* "@u", "@s", "@p", "@t", "@us" or a key id in decimal. */
 int kernel_keyring_parse(const char *s, key_serial_t *ret);

@@ -131,7 +131,7 @@ int keyring_load_quiet(const char *path, const char *passphrase, size_t passphra
         int r;
 
         *ret_reason = NULL;
-        r = read_full_file(path, KEYRING_MAX_SIZE, false, &data, &len);
+        r = read_full_file(path, KEYRING_MAX_SIZE, 0, &data, &len);
         if (r == -EFBIG) {
                 *ret_reason = "file too large to be a keyring";
                 return -EBADMSG;
@@ -146,7 +146,7 @@ int keyring_load_quiet(const char *path, const char *passphrase, size_t passphra
 
 int keyring_log_load_error(const char *path, int error, const char *reason) {
         if (!reason)
-                return log_error_errno(error, "%s: cannot read keyring: %m", path);
+                return log_error_errno(error, "%s: cannot read keyring: %s", path, fileio_error(error));
         return log_error_errno(error, "%s: %s", path, reason);
 }
 

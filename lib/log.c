@@ -6,6 +6,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *log_ident = "realmboot";
 static LogTarget log_target = LOG_TARGET_STDERR;
@@ -103,15 +104,19 @@ static void dispatch(int level, int error, const char *file, int line, const cha
 static _printf_(8, 0) int log_dispatch_va(int level, int error, const char *file, int line, const char *func,
                            const char *message_id, const char *extra_field, const char *format,
                            va_list ap) {
-        char msg[1024];
+        char raw[1024], msg[2000]; /* fits MESSAGE= in dispatch(); escaping may truncate */
 
         if (error < 0)
                 error = -error;
         if (level <= log_max_level) {
                 int saved = errno;
                 errno = error; /* for %m */
-                vsnprintf(msg, sizeof msg, format, ap);
+                vsnprintf(raw, sizeof raw, format, ap);
                 errno = saved;
+                /* Messages quote names, channels and paths that come from
+                 * images and configs: one event stays one line, and no
+                 * escape sequence reaches a terminal or the journal raw. */
+                escape_control(raw, NULL, msg, sizeof msg);
                 dispatch(level, error, file, line, func, message_id, extra_field, msg);
         }
         return -error;

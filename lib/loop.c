@@ -54,14 +54,11 @@ static int loop_configure(int loop_fd, int file_fd, uint64_t offset, uint64_t si
         return 0;
 }
 
-int loop_device_attach(const char *image, uint64_t offset, uint64_t sizelimit, bool writable,
-                       bool direct_io, LoopDevice *ret) {
-        _cleanup_close_ int file_fd = -1, control = -1;
+int loop_device_attach_fd(int file_fd, uint64_t offset, uint64_t sizelimit, LoopFlags flags, LoopDevice *ret) {
+        bool writable = flags & LOOP_WRITABLE, direct_io = flags & LOOP_DIRECT_IO;
+        _cleanup_close_ int control = -1;
         int r = -EBUSY;
 
-        file_fd = open(image, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
-        if (file_fd < 0)
-                return negative_errno();
         control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
         if (control < 0)
                 return negative_errno();

@@ -17,12 +17,18 @@ typedef struct LoopDevice {
 
 #define LOOP_DEVICE_NULL ((LoopDevice) { .fd = -1, .path = NULL, .nr = -1 })
 
-/* Attaches image[offset, offset+sizelimit) (sizelimit 0 = to the end) to a
- * free loop device, read-only unless writable, with LO_FLAGS_AUTOCLEAR so the
- * device goes away when its last user closes it.  direct_io avoids double
- * caching when the backing file is on a real disk (ignored if refused). */
-int loop_device_attach(const char *image, uint64_t offset, uint64_t sizelimit, bool writable,
-                       bool direct_io, LoopDevice *ret);
+typedef enum LoopFlags {
+        LOOP_READ_ONLY = 0,
+        LOOP_WRITABLE = 1 << 0,  /* the image fd must be open read-write */
+        LOOP_DIRECT_IO = 1 << 1, /* avoids double caching on a real disk (dropped if refused) */
+} LoopFlags;
+
+/* Attaches the open image file_fd[offset, offset+sizelimit) (sizelimit 0 =
+ * to the end) to a free loop device, read-only unless LOOP_WRITABLE, with
+ * LO_FLAGS_AUTOCLEAR so the device goes away when its last user closes it.
+ * The caller's descriptor is what the device reads: the file that was
+ * checked is the file that is attached, whatever its path names meanwhile. */
+int loop_device_attach_fd(int file_fd, uint64_t offset, uint64_t sizelimit, LoopFlags flags, LoopDevice *ret);
 
 /* Closes our fd (autoclear then detaches once unused) and frees the path. */
 void loop_device_release(LoopDevice *d);

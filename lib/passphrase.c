@@ -12,7 +12,7 @@ int passphrase_read_file(const char *path, char **ret, size_t *ret_len) {
         size_t len;
         int r;
 
-        r = read_full_file(path, PASSPHRASE_MAX, true, &buf, &len);
+        r = read_full_file(path, PASSPHRASE_MAX, READ_FULL_SECURE | READ_FULL_ANY_TYPE, &buf, &len);
         if (r == -EFBIG)
                 return log_error_errno(r, "%s: passphrase file longer than %u bytes", path, PASSPHRASE_MAX);
         if (r < 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
 #include <stdio.h>
 
 #include "util.h"
@@ -60,7 +61,7 @@ int path_join(const char *dir, const char *rel, char **ret) {
 }
 
 int path_with_root(const char *path, char **ret) {
-        const char *root = getenv("REALMBOOT_ROOT");
+        const char *root = test_hook_getenv("REALMBOOT_ROOT");
 
         if (!root || !*root || streq(root, "/")) {
                 char *p = strdup(path);
@@ -70,6 +71,53 @@ int path_with_root(const char *path, char **ret) {
                 return 0;
         }
         return path_join(root, path, ret);
+}
+
+bool path_is_safe(const char *p, const char **reason) {
+        const char *why = NULL;
+
+        if (p[0] != '/')
+                why = "not an absolute path";
+        else if (strlen(p) >= PATH_MAX)
+                why = "too long";
+        else
+                for (const char *c = p; *c && !why; c++) {
+                        unsigned char u = (unsigned char) *c;
+                        if (u < 0x20 || u == 0x7f)
+                                why = "control character";
+                        else if (u == ' ')
+                                why = "whitespace";
+                        else if (u == '%')
+                                why = "'%' (a unit file specifier)";
+                        else if (u == '\\' || u == '"' || u == '\'')
+                                why = "'\\' or a quote";
+                        else if (u == '/' && (c[1] == '/' || (c[1] == 0 && c != p)))
+                                why = "not normalized (\"//\" or a trailing '/')";
+                        else if (u == '/' && c[1] == '.' && (c[2] == '/' || c[2] == 0 || (c[2] == '.' && (c[3] == '/' || c[3] == 0))))
+                                why = "not normalized (a \".\" or \"..\" component)";
+                }
+        if (reason)
+                *reason = why;
+        return !why;
+}
+
+char *escape_control(const char *s, const char *keep, char *out, size_t out_size) {
+        size_t n = 0;
+
+        for (; *s; s++) {
+                unsigned char c = (unsigned char) *s;
+                bool escape = (c < 0x20 && !(keep && strchr(keep, c))) || c == 0x7f;
+                size_t need = escape ? 4 : 1;
+
+                if (n + need >= out_size)
+                        break;
+                if (escape)
+                        n += (size_t) snprintf(out + n, out_size - n, "\\x%02x", c);
+                else
+                        out[n++] = (char) c;
+        }
+        out[n] = 0;
+        return out;
 }
 
 int safe_atou64(const char *s, uint64_t *ret) {
@@ -90,4 +138,15 @@ int safe_atou64(const char *s, uint64_t *ret) {
 
 bool string_has_prefix(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+const char *test_hook_getenv(const char *name) {
+        if (!TEST_HOOKS_ENABLED)
+                return NULL;
+        return getenv(name);
+}
+
+int version_print(const char *program) {
+        printf("%s %s%s\n", program, PROJECT_VERSION, TEST_HOOKS_FEATURE);
+        return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -22,10 +22,41 @@ int hex_decode(const char *hex, uint8_t *out, size_t len);
 int path_join(const char *dir, const char *rel, char **ret);
 
 /* Prefix used for every path the boot code reads: $REALMBOOT_ROOT when set
- * (a test hook), else "" (the real root).  Returns malloc'd "<root><path>". */
+ * in a test-hooks build, else "" (the real root).  Returns malloc'd
+ * "<root><path>". */
 int path_with_root(const char *path, char **ret);
+
+/* A path that may be written into a unit file as it is: absolute and
+ * normalized (no "//", "." or ".." components, no trailing '/'), at most
+ * PATH_MAX bytes, and free of what a unit file would read differently:
+ * control characters, whitespace (it splits RequiresMountsFor=), '%'
+ * (specifiers), '\\' and quotes (escapes).  On false, *reason says which. */
+bool path_is_safe(const char *p, const char **reason);
+
+/* Copies s into out (out_size > 0), control characters (below 0x20 except
+ * those in keep, and 0x7f) written as \\xNN: text from images and configs
+ * cannot move a terminal's cursor, change its colours, or start a new
+ * journal line.  Truncates to fit; returns out. */
+char *escape_control(const char *s, const char *keep, char *out, size_t out_size);
 
 /* Safe integer parsing of a whole string. */
 int safe_atou64(const char *s, uint64_t *ret);
 
 bool string_has_prefix(const char *s, const char *prefix);
+
+/* Test hooks (-Dtest-hooks=true builds only).  A production binary must not
+ * let its environment choose another root, command line or password agent:
+ * sudo's env_keep, `systemctl set-environment` or a wrapper unit could pass
+ * them to a root realmfsctl.  So the switch is made at build time, and this
+ * returns NULL there whatever the environment holds. */
+#ifdef REALMBOOT_TEST_HOOKS
+#define TEST_HOOKS_ENABLED true
+#define TEST_HOOKS_FEATURE " +TEST-HOOKS"
+#else
+#define TEST_HOOKS_ENABLED false
+#define TEST_HOOKS_FEATURE ""
+#endif
+const char *test_hook_getenv(const char *name);
+
+/* "PROGRAM VERSION[ +TEST-HOOKS]" on stdout, for --version; returns 0. */
+int version_print(const char *program);

@@ -266,6 +266,7 @@ static void seed_loader_done(SeedLoader *l) {
 
 static void print_inspect_text(const RealmfsHeader *h, const RealmfsMetainfo *m) {
         const char *s = realmfs_status_to_string(h->status);
+        char escaped[4 * REALMFS_METAINFO_MAX + 1];
 
         printf("status:   %u (%s)\n", h->status, s ? s : "?");
         printf("flags:    0x%02x%s%s%s\n", h->flags, h->flags & REALMFS_FLAG_PREFER_BOOT ? " prefer-boot" : "",
@@ -278,7 +279,9 @@ static void print_inspect_text(const RealmfsHeader *h, const RealmfsMetainfo *m)
                 printf("tag:      %.8s\n", hex);
         }
         printf("metainfo: %u bytes\n", h->metainfo_len);
-        fputs(h->metainfo, stdout);
+        /* the metainfo of an image not (yet) trusted: its lines as they are,
+         * any other control character escaped */
+        fputs(escape_control(h->metainfo, "\n\t", escaped, sizeof escaped), stdout);
         if (h->metainfo_len > 0 && h->metainfo[h->metainfo_len - 1] != '\n')
                 putchar('\n');
 }
@@ -334,7 +337,7 @@ static int verb_inspect(int argc, char **argv) {
 static int verb_verify(int argc, char **argv) {
         static const int allowed[] = { OPT_PUBLIC_KEY };
         _cleanup_free_ TrustedKey *keys = NULL;
-        RealmfsImage img;
+        RealmfsImage img = REALMFS_IMAGE_NULL;
         size_t n_keys = 0;
         Args a = {};
         int r;
@@ -555,10 +558,8 @@ int main(int argc, char **argv) {
                 return usage_error("missing command");
         if (streq(argv[1], "--help") || streq(argv[1], "-h"))
                 return help();
-        if (streq(argv[1], "--version")) {
-                printf("realmfsctl %s\n", PROJECT_VERSION);
-                return 0;
-        }
+        if (streq(argv[1], "--version"))
+                return version_print("realmfsctl");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(argv[1], verbs[i].verb)) {
                         for (int j = 2; j < argc; j++)

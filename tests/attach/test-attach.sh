@@ -3,7 +3,7 @@
 # unsigned and foreign images under the boot trust rules, and a real attach
 # that must fail cleanly here (the host has no device-mapper) without
 # leaving a loop device behind.  Real activation is tested in the VM.
-# Usage: test-attach.sh PATH-TO-REALMFSCTL
+# Usage: test-attach.sh PATH-TO-REALMFSCTL PATH-TO-BUILT-realmfs-verity@.service
 set -u
 # A build chroot may refuse session keyrings (seccomp): skip, as meson
 # knows (77); a missing keyctl is a missing dependency, a failure.
@@ -103,6 +103,26 @@ expect 1 "dry run: missing image" -- "$ctl" attach --dry-run nothere
 expect 1 "invalid name" -- "$ctl" attach --dry-run ../etc
 expect 2 "attach without a name" -- "$ctl" attach
 expect 2 "detach with two names" -- "$ctl" detach a b
+
+# --- the unit as systemd runs it: ExecStart=/ExecStop= of the shipped
+# realmfs-verity@.service for the instance the generator writes for
+# work-tools (work\x2dtools), specifiers expanded as systemd does: %i the
+# escaped instance, %I its unescaping by systemd-escape --unescape (the
+# same rules as systemd's %I), %% a '%' (tests/unit-exec-argv.py).  Then
+# the command is run, with the
+# unit's realmfsctl replaced by the one under test and --dry-run for attach.
+unit_argv() { "$(dirname "$0")/../unit-exec-argv.py" "$unit" "$@"; } # KEY INSTANCE: NUL-separated argv
+unit=$2
+inst=$(systemd-escape work-tools)
+[ "$inst" = 'work\x2dtools' ] && ok "the instance of work-tools is $inst" || fail "systemd-escape work-tools: $inst"
+mapfile -d '' -t argv < <(unit_argv ExecStart "$inst")
+[ "$(basename "${argv[0]:-}")" = realmfsctl ] && [ "${argv[1]:-}" = attach ] &&
+        ok "ExecStart= of realmfs-verity@$inst.service: ${argv[*]}" || fail "ExecStart=: ${argv[*]}"
+expect 0 "that ExecStart= runs (realmfsctl attach --dry-run ${argv[*]:2})" -- "$ctl" attach --dry-run "${argv[@]:2}"
+grep -q "^device: */dev/mapper/realmfs-work-tools$" "$work/out" && ok "it attaches work-tools" || fail "$(cat "$work/out")"
+mapfile -d '' -t argv < <(unit_argv ExecStop "$inst")
+expect 0 "ExecStop= runs (realmfsctl ${argv[*]:1})" -- "$ctl" "${argv[@]:1}"
+grep -q "realmfs-work-tools is not active" "$work/err" && ok "it detaches work-tools" || fail "$(cat "$work/err")"
 
 # --- real attach on a host without device-mapper: clean failure, no loop left
 before=$(losetup -a 2>/dev/null | grep -c "$images" || true)

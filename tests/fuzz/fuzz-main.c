@@ -14,7 +14,7 @@
 static int run_file(const char *path) {
         char *buf;
         size_t len;
-        int r = read_full_file(path, 16 * 1024 * 1024, false, &buf, &len);
+        int r = read_full_file(path, 16 * 1024 * 1024, 0, &buf, &len);
 
         if (r < 0) {
                 fprintf(stderr, "%s: %s\n", path, strerror(-r));

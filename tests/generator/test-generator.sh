@@ -37,6 +37,8 @@ run_case() {
         mkdir -p "$work/$1" "$out/normal" "$out/early" "$out/late"
         cp -r "$fx/root" "$root"
         local imgdir=$root$(images_dir_of "$root")
+        # a config whose images value is refused: the images are in the default
+        [ -f "$fx/images-dir" ] && imgdir=$root$(cat "$fx/images-dir")
         mkdir -p "$imgdir"
         while IFS= read -r name; do
                 [ -n "$name" ] && make_image "$imgdir/$name-realmfs.img" "$name"
@@ -102,6 +104,22 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$(ls "$work/many/out/n/realms.target.wants" | wc -l)" = 500 ] && ok "1000 realms: 500 autostart links" || fail "1000 realms: links"
 [ ! -s "$work/many/log" ] && ok "1000 realms: nothing logged" || fail "1000 realms: log: $(head -3 "$work/many/log")"
 
+# --- FIFOs where the config and a realm config should be: never waited for
+# (a generator that blocks is killed by systemd, all its output lost)
+root=$work/fifo/root
+mkdir -p "$root/etc/realmboot" "$root/realms/realm-a" "$root/realms/realm-b" "$root/storage/realms/realmfs-images" "$work/fifo/out"/{n,e,l}
+mkfifo "$root/etc/realmboot/realmboot.conf" "$root/realms/realm-a/config"
+printf 'realmfs = "base"\nautostart = true\n' >"$root/realms/realm-b/config"
+make_image "$root/storage/realms/realmfs-images/base-realmfs.img" base
+REALMBOOT_ROOT=$root REALMBOOT_CMDLINE="" timeout 20 "$gen" "$work/fifo/out/n" "$work/fifo/out/e" "$work/fifo/out/l" 2>"$work/fifo/log"
+rc=$?
+[ $rc -eq 0 ] && ok "FIFO config and realm config: exit 0 at once" || fail "FIFOs: exit $rc (124: it blocked)"
+grep -q "realmboot.conf: cannot read: not a regular file; using defaults" "$work/fifo/log" &&
+        grep -q "realm-a/config: cannot read realm config: not a regular file; skipping realm a" "$work/fifo/log" &&
+        ok "FIFOs: one line each, naming the file" || fail "FIFOs: log: $(cat "$work/fifo/log")"
+[ -L "$work/fifo/out/n/realms.target.wants/realm@b.service" ] && [ ! -e "$work/fifo/out/n/realm@a.service.d" ] &&
+        ok "FIFOs: realm b still set up, realm a skipped" || fail "FIFOs: output: $(cd "$work/fifo/out" && find . | tr '\n' ' ')"
+
 # --- output cannot be written: the only non-zero exit
 mkdir -p "$work/ro"
 REALMBOOT_ROOT=$work/many/root REALMBOOT_CMDLINE="" "$gen" /proc/nonexistent-dir 2>"$work/ro/log"
@@ -109,5 +127,7 @@ rc=$?
 [ $rc -eq 1 ] && [ -s "$work/ro/log" ] && ok "unwritable output: exit 1 with a message" || fail "unwritable output: exit $rc"
 "$gen" >/dev/null 2>&1; [ $? -eq 1 ] && ok "no arguments: exit 1" || fail "no arguments"
 "$gen" --version >/dev/null && "$gen" --help >/dev/null && ok "--help, --version" || fail "--help/--version"
+"$gen" --version | grep -qx "realmboot-generator [0-9.]* +TEST-HOOKS" && ok "--version says +TEST-HOOKS (a test-hooks build)" ||
+        fail "--version: $("$gen" --version)"
 
 test_end

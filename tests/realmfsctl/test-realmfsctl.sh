@@ -56,6 +56,8 @@ ln -s motd "$work/tree/etc/link"
 # --- program basics
 expect 0 "--help" -- "$ctl" --help
 expect 0 "--version" -- "$ctl" --version
+grep -qx "realmfsctl [0-9.]* +TEST-HOOKS" "$work/out" && ok "--version says +TEST-HOOKS (this test needs a test-hooks build)" ||
+        fail "--version: $(cat "$work/out")"
 expect 2 "no command" -- "$ctl"
 expect 2 "unknown command" -- "$ctl" frobnicate
 expect 2 "unknown option" -- "$ctl" inspect --frob x
@@ -209,5 +211,48 @@ expect 1 "nonexistent image" -- "$ctl" verify --public-key "$pk" "$bad/none-real
 expect 1 "directory as image" -- "$ctl" inspect "$bad"
 b=$(mk rand); head -c 8192 /dev/urandom >"$b"
 expect 1 "random bytes" -- "$ctl" inspect "$b"
+
+# --- untrusted text never reaches the terminal raw: a metainfo whose
+# channel holds an escape sequence and a newline (TOML \u001b, \n), an
+# invalid one with raw control bytes
+set_meta() { # image, metainfo text (TOML, as Python string escapes): header rewritten, junk signature
+        /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+p, meta = sys.argv[1], sys.argv[2].encode().decode("unicode_escape").encode("latin-1")
+d = bytearray(open(p, "rb").read())
+h = b"SGOS\x01\x02" + len(meta).to_bytes(2, "big") + meta + b"\x5a" * 64
+d[0:4096] = h + bytes(4096 - len(h))
+open(p, "wb").write(d)
+PY
+}
+b=$(mk esc)
+set_meta "$b" "$(/usr/bin/python3 - "$img" "$ctl" <<'PY'
+import json, subprocess, sys
+m = json.loads(subprocess.run([sys.argv[2], "inspect", "--json", sys.argv[1]], capture_output=True, text=True).stdout)["metainfo"]
+m["channel"] = "\x1b]0;pwned\x07\x1b[2J\nsecond line"
+out = "".join('%s = %s\\n' % (k, v if isinstance(v, int) else json.dumps(v).replace("\\", "\\\\")) for k, v in m.items())
+print(out, end="")
+PY
+)"
+expect 1 "verify: channel with escape sequences and a newline" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$b"
+grep -q "no trusted key for channel" "$work/err" && ! grep -q $'\x1b' "$work/err" && grep -qF '\x1b]0;pwned\x07\x1b[2J\x0asecond line' "$work/err" &&
+        ok "the channel is logged escaped, on one line" || fail "raw: $(od -c "$work/err" | head -5)"
+expect 0 "inspect: that image" -- "$ctl" inspect "$b"
+! grep -q $'\x1b' "$work/out" && ok "inspect prints no raw escape" || fail "inspect: $(od -c "$work/out" | head)"
+set_meta "$b" 'image-type = "realmfs"\nchannel = "\x1b[31mred\x07"\n'
+expect 1 "inspect: invalid metainfo with raw control bytes" -- "$ctl" inspect "$b"
+! grep -q $'\x1b' "$work/out" "$work/err" && grep -qF 'channel = "\x1b[31mred\x07"' "$work/out" &&
+        ok "raw control bytes printed escaped" || fail "inspect: $(od -c "$work/out" | head)"
+
+# --- a FIFO where an image is read: refused at once, never waited for
+mkfifo "$bad/fifo-realmfs.img"
+expect 1 "verify: a FIFO as the image" -- timeout 10 "$ctl" verify --public-key "$pk" "$bad/fifo-realmfs.img"
+grep -q "not a regular file" "$work/err" && ok "FIFO named as not a regular file" || fail "message: $(cat "$work/err")"
+expect 1 "inspect: a FIFO as the image" -- timeout 10 "$ctl" inspect "$bad/fifo-realmfs.img"
+mkfifo "$bad/fifo-keyring"
+expect 1 "keyring show-public: a FIFO as the keyring" -- timeout 10 "$ctl" keyring show-public --keyring "$bad/fifo-keyring" --passphrase-file "$work/pass"
+grep -q "not a regular file" "$work/err" && ok "FIFO keyring named as not a regular file" || fail "message: $(cat "$work/err")"
+# a passphrase may come through a pipe (bash process substitution)
+expect 0 "--passphrase-file from a pipe" -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file <(printf 'secret pass\n')
 
 test_end

@@ -113,7 +113,7 @@ int main(int argc, char **argv) {
                 return 2;
         }
         /* read more than the limit, so the parser's own size check is exercised */
-        r = read_full_file(argv[1], 2 * TOML_MAX_SIZE, false, &text, &len);
+        r = read_full_file(argv[1], 2 * TOML_MAX_SIZE, 0, &text, &len);
         if (r < 0) {
                 fprintf(stderr, "%s: %s\n", argv[1], strerror(-r));
                 return 2;

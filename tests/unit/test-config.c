@@ -80,6 +80,48 @@ TEST(bad_values_keep_defaults) {
         realmboot_config_done(&c);
 }
 
+TEST(unsafe_values) {
+        RealmbootConfig c;
+
+        /* what would change a generated unit is refused, the default kept */
+        put("etc/realmboot/realmboot.conf",
+            "[realms]\nimages = \"/x\\nExecStart=/bin/evil\"\ndirectory = \"/my realms\"\n"
+            "[keys]\nkeyring = \"/storage/%i\"\n");
+        ASSERT_EQ(realmboot_config_load(NULL, &c), -EBADMSG);
+        ASSERT_STREQ(c.images_directory, "/storage/realms/realmfs-images");
+        ASSERT_STREQ(c.realms_directory, "/realms");
+        ASSERT_STREQ(c.keyring, "/storage/keyring");
+        realmboot_config_done(&c);
+        put("etc/realmboot/realmboot.conf", "[realms]\nimages = \"/a/../b\"\ndirectory = \"/r/\"\n");
+        ASSERT_EQ(realmboot_config_load(NULL, &c), -EBADMSG);
+        ASSERT_STREQ(c.images_directory, "/storage/realms/realmfs-images");
+        ASSERT_STREQ(c.realms_directory, "/realms");
+        realmboot_config_done(&c);
+}
+
+TEST(safe_mode_mask) {
+        RealmbootConfig c;
+
+        ASSERT_TRUE(safe_mode_unit_is_unmaskable("default.target"));
+        ASSERT_TRUE(safe_mode_unit_is_unmaskable("realmboot-safe-mode.target"));
+        ASSERT_TRUE(safe_mode_unit_is_unmaskable("multi-user.target"));
+        ASSERT_TRUE(safe_mode_unit_is_unmaskable("getty@tty1.service"));
+        ASSERT_TRUE(safe_mode_unit_is_unmaskable("getty@.service"));
+        ASSERT_TRUE(!safe_mode_unit_is_unmaskable("getty@tty1.socket"));
+        ASSERT_TRUE(!safe_mode_unit_is_unmaskable("gettyx@tty1.service"));
+        ASSERT_TRUE(!safe_mode_unit_is_unmaskable("sshd.service"));
+        ASSERT_TRUE(!safe_mode_unit_is_unmaskable("wpa_supplicant@wlan0.service"));
+
+        /* a bad entry is left out, the others stay, in order */
+        put("etc/realmboot/realmboot.conf",
+            "[safe-mode]\nmask = [\"default.target\", \"a.service\", \"no unit\", 3, \"getty@tty1.service\", \"b.socket\"]\n");
+        ASSERT_EQ(realmboot_config_load(NULL, &c), -EBADMSG);
+        ASSERT_EQ(c.n_safe_mode_mask, 2);
+        ASSERT_STREQ(c.safe_mode_mask[0], "a.service");
+        ASSERT_STREQ(c.safe_mode_mask[1], "b.socket");
+        realmboot_config_done(&c);
+}
+
 TEST(realm_scan) {
         RealmbootConfig c;
         RealmEntry *e;
@@ -128,6 +170,8 @@ int main(void) {
         RUN(defaults);
         RUN(full);
         RUN(bad_values_keep_defaults);
+        RUN(unsafe_values);
+        RUN(safe_mode_mask);
         RUN(realm_scan);
         RUN(realm_scan_missing_dir);
         snprintf(cmd, sizeof cmd, "rm -rf %s", root);

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
+
 #include "tests.h"
 #include "util.h"
 
@@ -42,7 +44,9 @@ TEST(path_with_root) {
         free(p);
         setenv("REALMBOOT_ROOT", "/tmp/r/", 1);
         ASSERT_OK(path_with_root("/etc/x", &p));
-        ASSERT_STREQ(p, "/tmp/r/etc/x");
+        /* a test hook: a production build reads the real root whatever the
+         * environment says */
+        ASSERT_STREQ(p, TEST_HOOKS_ENABLED ? "/tmp/r/etc/x" : "/etc/x");
         free(p);
         unsetenv("REALMBOOT_ROOT");
 }
@@ -58,8 +62,52 @@ TEST(safe_atou64) {
         ASSERT_EQ(safe_atou64("12a", &v), -EINVAL);
 }
 
+TEST(path_is_safe) {
+        const char *why;
+        char longp[PATH_MAX + 2];
+
+        ASSERT_TRUE(path_is_safe("/", &why) && !why);
+        ASSERT_TRUE(path_is_safe("/storage/realms/realmfs-images", &why));
+        ASSERT_TRUE(path_is_safe("/a.b/..c/c..", &why));
+        ASSERT_TRUE(path_is_safe("/caf\xc3\xa9", &why)); /* UTF-8 is fine */
+        ASSERT_TRUE(!path_is_safe("relative", &why) && strstr(why, "absolute"));
+        ASSERT_TRUE(!path_is_safe("/x\nExecStart=/bin/evil", &why) && strstr(why, "control"));
+        ASSERT_TRUE(!path_is_safe("/x\x7f", &why) && strstr(why, "control"));
+        ASSERT_TRUE(!path_is_safe("/my realms", &why) && strstr(why, "whitespace"));
+        ASSERT_TRUE(!path_is_safe("/x\ty", &why) && strstr(why, "control"));
+        ASSERT_TRUE(!path_is_safe("/storage/%i", &why) && strstr(why, "specifier"));
+        ASSERT_TRUE(!path_is_safe("/a\\x20b", &why) && strstr(why, "quote"));
+        ASSERT_TRUE(!path_is_safe("/a\"b", &why));
+        ASSERT_TRUE(!path_is_safe("/a'b", &why));
+        ASSERT_TRUE(!path_is_safe("//a", &why) && strstr(why, "normalized"));
+        ASSERT_TRUE(!path_is_safe("/a//b", &why));
+        ASSERT_TRUE(!path_is_safe("/a/", &why));
+        ASSERT_TRUE(!path_is_safe("/a/./b", &why));
+        ASSERT_TRUE(!path_is_safe("/a/..", &why));
+        ASSERT_TRUE(!path_is_safe("/../a", &why));
+        ASSERT_TRUE(!path_is_safe("/.", &why));
+        longp[0] = '/';
+        memset(longp + 1, 'a', PATH_MAX);
+        longp[PATH_MAX + 1] = 0;
+        ASSERT_TRUE(!path_is_safe(longp, &why) && strstr(why, "long"));
+}
+
+TEST(escape_control) {
+        char out[64];
+
+        ASSERT_STREQ(escape_control("plain text", NULL, out, sizeof out), "plain text");
+        ASSERT_STREQ(escape_control("\x1b[2J\nx\x7f", NULL, out, sizeof out), "\\x1b[2J\\x0ax\\x7f");
+        ASSERT_STREQ(escape_control("a\nb\tc\rd", "\n\t", out, sizeof out), "a\nb\tc\\x0dd");
+        ASSERT_STREQ(escape_control("caf\xc3\xa9", NULL, out, sizeof out), "caf\xc3\xa9");
+        /* truncates to fit, never half an escape */
+        ASSERT_STREQ(escape_control("ab\x1b", NULL, out, 5), "ab");
+        ASSERT_STREQ(escape_control("abcdef", NULL, out, 4), "abc");
+}
+
 int main(void) {
         RUN(hex);
+        RUN(path_is_safe);
+        RUN(escape_control);
         RUN(path_join);
         RUN(path_with_root);
         RUN(safe_atou64);

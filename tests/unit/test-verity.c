@@ -85,7 +85,10 @@ TEST(verify_via_loop) {
         randombytes_buf(p.salt, sizeof p.salt);
         ASSERT_OK(verity_format(path, p.nblocks, p.salt, p.root_hash));
 
-        r = loop_device_attach(path, 0, 0, false, false, &loop);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        r = loop_device_attach_fd(fd, 0, 0, LOOP_READ_ONLY, &loop);
+        close(fd);
         if (r == -EPERM || r == -EACCES) {
                 fprintf(stderr, "cannot attach loop devices here, skipping\n");
                 return;
@@ -115,8 +118,8 @@ TEST(verify_via_loop) {
         ASSERT_OK(pread_full(fd, &byte, 1, 4096 * 10 + 7));
         byte ^= 0x40;
         ASSERT_OK(pwrite_full(fd, &byte, 1, 4096 * 10 + 7));
+        ASSERT_OK(loop_device_attach_fd(fd, 0, 0, LOOP_READ_ONLY, &loop));
         close(fd);
-        ASSERT_OK(loop_device_attach(path, 0, 0, false, false, &loop));
         ASSERT_EQ(verity_verify(loop.path, &p, &reason), -EBADMSG);
         loop_device_release(&loop);
 }

@@ -40,4 +40,31 @@ for name in "${names[@]}"; do
                 n_fail=$((n_fail + 1)); echo "not ok - verify $name: $out"
         fi
 done
+# What systemd runs for a realm: realm@.service's ExecStart= (the
+# template's, or a generator drop-in's) for a dashed instance, specifiers
+# expanded as systemd does (tests/unit-exec-argv.py), ${REALMFS_ROOT} a path
+# that does not exist.  systemd-nspawn must accept the machine name and fail
+# only at the directory.
+nspawn_runs() { # description unit-file instance
+        local argv out machine
+        mapfile -d '' -t argv < <("$src/tests/unit-exec-argv.py" "$2" ExecStart "$3")
+        argv=("${argv[@]//\$\{REALMFS_ROOT\}/$work/no-such-root}")
+        machine=$(systemd-escape --unescape "$3")
+        out=$(timeout 20 "${argv[@]}" 2>&1 </dev/null)
+        if printf '%s\n' "${argv[@]}" | grep -qx -- "--machine=$machine" && ! grep -q "Invalid machine name" <<<"$out" &&
+           grep -q "$work/no-such-root" <<<"$out"; then
+                ok "$1: ${argv[0]##*/} --machine=$machine runs (stops at the missing directory)"
+        else
+                fail "$1: ${argv[*]}: $out"
+        fi
+}
+nspawn_runs "realm@work\\x2ddev.service" "$work/units/realm@.service" 'work\x2ddev'
+if [ -n "$extra" ]; then
+        for d in "$extra"/realm@*.service.d; do
+                [ -f "$d/50-realmboot.conf" ] || continue
+                cat "$work/units/realm@.service" "$d/50-realmboot.conf" >"$work/merged.service"
+                i=$(basename "$d" .service.d); i=${i#realm@}
+                nspawn_runs "$(basename "$d")" "$work/merged.service" "$i"
+        done
+fi
 test_end

@@ -209,6 +209,23 @@ grep -q "no user keyring" "$work/out" && ok "missing keyring: clear message" || 
 head -c 50 "$work/keyring.saved" >"$root/storage/keyring"
 run_unlock 4 "truncated keyring: exit 4"
 [ "$(ask_calls)" = 0 ] && ok "truncated keyring: nobody asked" || fail "truncated: asked"
+rm "$root/storage/keyring"
+mkfifo "$root/storage/keyring"
+reset "$pass"
+start=$(date +%s)
+run_unlock 4 "a FIFO as the keyring: exit 4 at once, never waiting for a writer"
+[ $(( $(date +%s) - start )) -le 5 ] && grep -q "unusable keyring: not a regular file" "$work/out" &&
+        ok "FIFO keyring: refused in $(( $(date +%s) - start ))s, named as not a regular file" || fail "FIFO keyring: $(cat "$work/out")"
+rm "$root/storage/keyring"
+mv "$root/etc/realmboot/realmboot.conf" "$work/conf.saved"
+mkfifo "$root/etc/realmboot/realmboot.conf"
+cp "$work/keyring.saved" "$root/storage/keyring"
+reset "$pass"
+run_unlock 0 "a FIFO as the config: defaults, keys loaded"
+grep -q "realmboot.conf: cannot read: not a regular file; using defaults" "$work/out" && ok "FIFO config: one line, defaults used" ||
+        fail "FIFO config: $(cat "$work/out")"
+rm "$root/etc/realmboot/realmboot.conf"
+mv "$work/conf.saved" "$root/etc/realmboot/realmboot.conf"
 cp "$work/keyring.saved" "$root/storage/keyring"
 /usr/bin/python3 -c 'import sys; p=sys.argv[1]; d=bytearray(open(p,"rb").read()); d[80]^=1; open(p,"wb").write(d)' "$root/storage/keyring"
 reset "$pass"
