@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vmrun
 
 n_ok = n_fail = 0
+DEV = "realm@work\\x2ddev.service"  # the realm with a dash in its name, as systemctl lists it
 
 
 def check(cond, what, detail=""):
@@ -102,11 +103,17 @@ def scenario_pair(out):
     rep, text, t = run(out, "pair", "")
     expect_settled(rep, "pair")
     expect_pair(rep, "pair")
-    expect_verified_mounts(out, rep, "pair", ["base", "tools"])
+    expect_verified_mounts(out, rep, "pair", ["base", "work-tools"])
     u = units(rep)
     check(u.get("realm@main.service") == "active", "pair: autostart realm main running from base", u.get("realm@main.service"))
-    check(u.get("realm@tools.service") == "active",
-          "pair: autostart realm tools running (vendor key from citadel.channel=)", u.get("realm@tools.service"))
+    # names with a dash: the units are realm@work\x2ddev.service and
+    # realmfs-verity@work\x2dtools.service; realmfsctl and nspawn get the names
+    check(u.get(DEV) == "active",
+          "pair: autostart realm work-dev running on work-tools (vendor key from citadel.channel=)", u.get(DEV))
+    check(u.get("realmfs-verity@work\\x2dtools.service") == "active",
+          "pair: realmfs-verity@work\\x2dtools.service attached work-tools", u.get("realmfs-verity@work\\x2dtools.service"))
+    check("work-dev" in rep.get("machine", []), "pair: the container of realm work-dev is machine work-dev",
+          str(rep.get("machine")))
     check("realm@dev.service" not in u or u["realm@dev.service"] == "inactive", "pair: non-autostart realm dev not started")
 
 
@@ -125,7 +132,7 @@ def scenario_tamper(out):
         check(("%s-realmfs.img: %s" % (n, msg)) in text, "tamper: clear journal line for %s: %s" % (n, msg))
         check(u.get("realm@%s.service" % n) != "active", "tamper: realm %s not running" % n)
     check(one(rep, "realms-target") == "active", "tamper: realms.target reached anyway")
-    check(u.get("realm@main.service") == "active" and u.get("realm@tools.service") == "active",
+    check(u.get("realm@main.service") == "active" and u.get(DEV) == "active",
           "tamper: the other realms unaffected")
 
 
@@ -149,7 +156,7 @@ def scenario_public(out, overlays):
     rep, text, t = run(out, "public", "realmboot.key_mode=public vmtest.prep=remove-keyring", keep=overlays["missing"])
     expect_settled(rep, "public")
     expect_public_only(rep, "public")
-    expect_verified_mounts(out, rep, "public", ["base", "tools"])
+    expect_verified_mounts(out, rep, "public", ["base", "work-tools"])
     check(units(rep).get("realm@main.service") == "active", "public: realm main running")
     check(one(rep, "prep") == "remove-keyring", "public: keyring moved away for the next boot")
 
@@ -230,7 +237,7 @@ def scenario_missing_keyring(out, overlays):
           "missing keyring: realmboot-unlock exit 3 with a clear message", one(rep, "unlock")[:200])
     u = units(rep)
     check(u.get("realmfs-verity@base.service") == "failed", "missing keyring: user-signed image refused without the user key")
-    check(u.get("realm@tools.service") == "active", "missing keyring: vendor-channel realm unaffected")
+    check(u.get(DEV) == "active", "missing keyring: vendor-channel realm unaffected")
     rep, text, t = run(out, "corrupt-keyring", "", backing=overlays["corrupt"])
     expect_settled(rep, "corrupt keyring")
     expect_no_keys(rep, "corrupt keyring")
