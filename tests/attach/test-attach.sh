@@ -60,6 +60,13 @@ grep -q "^device: */dev/mapper/realmfs-main$" "$work/out" && grep -q "^root hash
         ok "dry run prints the signed parameters" || fail "dry run output: $(cat "$work/out")"
 expect 0 "dry run: name with a dash" -- "$ctl" attach --dry-run work-tools
 grep -q "^device: */dev/mapper/realmfs-work-tools$" "$work/out" && ok "device realmfs-work-tools" || fail "$(cat "$work/out")"
+# the image is opened once, by path: what is checked is what is attached
+# (stat, header, superblock and loop device all through that descriptor)
+strace -f -e trace=%file -o "$work/strace" "$ctl" attach --dry-run main >/dev/null 2>&1
+n=$(grep -c "main-realmfs.img" "$work/strace")
+[ "$n" -eq 1 ] && grep -q "openat(.*main-realmfs.img\", O_RDONLY" "$work/strace" &&
+        ok "attach --dry-run names the image path once (one open)" ||
+        fail "the image path is used $n times: $(grep main-realmfs.img "$work/strace" | cut -c1-120)"
 expect 1 "dry run: channel image without the channel key" -- "$ctl" attach --dry-run vendor
 REALMBOOT_CMDLINE="realmboot.channel=vendor:$vpk" expect 0 "dry run: channel key from the command line" -- "$ctl" attach --dry-run vendor
 mkdir -p "$root/etc/realmboot"

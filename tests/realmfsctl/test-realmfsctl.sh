@@ -99,6 +99,12 @@ PY
 expect 0 "verify with --public-key" -- "$ctl" verify --public-key "$pk" "$img"
 other=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 expect 1 "verify with an untrusted key" -- "$ctl" verify --public-key "$other" "$img"
+# one open of the image: header, data and hash tree (the loop device) all
+# come from that descriptor
+strace -f -e trace=%file -o "$work/strace" "$ctl" verify --public-key "$pk" "$img" >/dev/null 2>&1
+n=$(grep -c "main-realmfs.img" "$work/strace")
+[ "$n" -eq 1 ] && ok "verify names the image path once (one open, the loop device over that fd)" ||
+        fail "the image path is used $n times: $(grep main-realmfs.img "$work/strace" | cut -c1-120)"
 expect 0 "verify with two keys, one right" -- "$ctl" verify --public-key "$other" --public-key "$pk" "$img"
 expect 1 "verify without any trusted key" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$img"
 hex2bin "$pk" >"$work/pk.bin"
