@@ -30,6 +30,7 @@
 #include "util.h"
 
 #define SAFE_MODE_TARGET "realmboot-safe-mode.target"
+#define NETGUARD_SERVICE "realmboot-netguard.service"
 
 static const char *arg_dest = NULL;       /* normal */
 static const char *arg_dest_early = NULL; /* outranks /etc: for safe mode */
@@ -136,14 +137,39 @@ static int add_realm(const RealmEntry *realm) {
         return 0;
 }
 
+/* The second network layer of safe mode, independent of the first
+ * (realmboot-netguard keeping links down): systemd's BPF IP filter on the
+ * root slice, which every process of the system is under.  Even a link that
+ * something brings up carries no IP traffic but loopback. */
+static int add_safe_mode_ip_filter(void) {
+        FILE *f;
+        int r;
+
+        r = unit_file_create(arg_dest_early, "-.slice.d/50-realmboot-safe-mode.conf", &f);
+        if (r < 0)
+                return r;
+        fputs("# realmboot safe mode: no IP traffic but loopback, for every process\n"
+              "[Slice]\n"
+              "IPAddressDeny=any\n"
+              "IPAddressAllow=localhost\n",
+              f);
+        return unit_file_finish(f, "-.slice.d/50-realmboot-safe-mode.conf");
+}
+
 static int add_safe_mode(void) {
         static const char *const always[] = { "realm@.service", "realms.target" };
         int r, k;
 
-        log_notice("Safe mode: booting %s; realms and networking masked, no RealmFS activated.", SAFE_MODE_TARGET);
+        log_notice("Safe mode: booting %s; realms and networking masked, network links kept down, "
+                   "no IP traffic but loopback, no RealmFS activated.", SAFE_MODE_TARGET);
         /* One link that cannot be written (logged) must not leave the
          * others unwritten: go on, and fail the generator at the end. */
-        r = unit_file_symlink(arg_dest_early, "default.target", SYSTEM_UNIT_DIR "/" SAFE_MODE_TARGET);
+        r = unit_file_symlink(arg_dest_early, "sysinit.target.wants/" NETGUARD_SERVICE,
+                              SYSTEM_UNIT_DIR "/" NETGUARD_SERVICE);
+        if ((k = add_safe_mode_ip_filter()) < 0)
+                r = k;
+        if ((k = unit_file_symlink(arg_dest_early, "default.target", SYSTEM_UNIT_DIR "/" SAFE_MODE_TARGET)) < 0)
+                r = k;
         for (size_t i = 0; i < ELEMENTSOF(always); i++)
                 if ((k = unit_file_symlink(arg_dest_early, always[i], "/dev/null")) < 0)
                         r = k;

@@ -25,6 +25,7 @@
 #include "keyring.h"
 #include "kernel-keys.h"
 #include "log.h"
+#include "netguard.h"
 #include "passphrase.h"
 #include "secure.h"
 #include "util.h"
@@ -48,6 +49,7 @@ enum {
 #define MID_WRONG_PASSPHRASE "fa0e689a3643480ca6044383a539121d"
 #define MID_NO_PASSPHRASE "a3f52f6ee1ca4b019ebbd3db895e8d4a"
 #define MID_KERNEL_KEYS "fe7d28da86d64eaa87f382c41206ddfb"
+#define MID_SAFE_MODE_ONLINE "e2220ff669dc469792725672c8c1dece"
 
 #define ASK_ATTEMPTS 3
 #define ASK_TIMEOUT_MAX_SEC 240 /* the unit's TimeoutStartSec= is above this */
@@ -111,6 +113,29 @@ static int parse_argv(int argc, char **argv) {
                 return -EINVAL;
         }
         return 1;
+}
+
+/* Safe mode gets the key pair only when the boot is offline: no
+ * non-loopback interface up (a network brought up in the initrd, by ip=,
+ * rd.neednet or a remote unlock, would be up now).  Otherwise the public key
+ * only, said in one line. */
+static bool offline_for_safe_mode(void) {
+        char ifname[IF_NAMESIZE] = "", field[32 + IF_NAMESIZE];
+        int r = network_find_up_link(ifname);
+
+        if (r == 0)
+                return true;
+        snprintf(field, sizeof field, "REALMBOOT_IFNAME=%s", ifname);
+        if (r > 0)
+                log_struct_errno(LOG_WARNING, 0, MID_SAFE_MODE_ONLINE, field,
+                                 "Safe mode, but network interface %s is up (network in the initrd: ip=, rd.neednet, "
+                                 "remote unlock?): loading the public key only, not the secret key.",
+                                 ifname);
+        else
+                log_struct_errno(LOG_WARNING, r, MID_SAFE_MODE_ONLINE, NULL,
+                                 "Safe mode, but cannot tell whether the network is up (%m): loading the public key "
+                                 "only, not the secret key.");
+        return false;
 }
 
 static uint64_t now_usec(void) {
@@ -408,8 +433,10 @@ static int run(void) {
                 return log_oom(), EXIT_FAILURE_OTHER;
         load_config(root, &config);
 
-        if (cmdline.safe_mode)
+        if (cmdline.safe_mode && offline_for_safe_mode())
                 mode = KEY_MODE_PAIR, mode_why = "safe mode";
+        else if (cmdline.safe_mode)
+                mode = KEY_MODE_PUBLIC, mode_why = "safe mode, but the network is up";
         else if (cmdline.key_mode != KEY_MODE_UNSET)
                 mode = cmdline.key_mode, mode_why = "kernel command line";
         else

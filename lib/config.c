@@ -11,10 +11,29 @@
 
 #define CONFIG_MAX_SIZE (256u * 1024u)
 
+/* Every network manager, DHCP client, supplicant and radio restorer a
+ * Debian system may run, and the units that would start them.  A
+ * convenience: realmboot-netguard and the -.slice IP filter are the
+ * guarantee, also for managers not named here (realmboot(7)). */
 static const char *const default_mask[] = {
         "systemd-networkd.service",
+        "systemd-networkd.socket",
+        "systemd-networkd-wait-online.service",
         "NetworkManager.service",
+        "NetworkManager-wait-online.service",
+        "networking.service",          /* ifupdown: auto interfaces */
+        "ifup@.service",               /* ifupdown: allow-hotplug, started by udev */
+        "ifupdown-wait-online.service",
+        "dhcpcd.service",
+        "iwd.service",
+        "connman.service",
+        "ModemManager.service",
         "wpa_supplicant.service",
+        "wpa_supplicant@.service",
+        "wpa_supplicant-nl80211@.service",
+        "wpa_supplicant-wired@.service",
+        "systemd-rfkill.service",      /* would restore the radios' saved state */
+        "systemd-rfkill.socket",
         "realms.target",
 };
 

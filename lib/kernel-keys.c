@@ -53,31 +53,17 @@ int kernel_key_description_parse(const char *s, char *ret_type, size_t type_size
         return 0;
 }
 
-/* Type "user", owner uid 0, that description. */
-static bool key_is_root_user_key(key_serial_t id, const char *description) {
+/* Of that type and description, owned by uid 0. */
+static bool key_is_root_owned(key_serial_t id, const char *type, const char *description) {
         _cleanup_free_ char *desc = NULL;
         const char *d;
-        char type[16];
+        char t[16];
         uint32_t uid;
 
         if (keyctl_describe_alloc(id, &desc) < 0)
                 return false;
-        return kernel_key_description_parse(desc, type, sizeof type, &uid, &d) >= 0 && streq(type, "user") &&
-               uid == 0 && streq(d, description);
-}
-
-/* KEY_SPEC_USER_KEYRING is uid 0's own user keyring ("_uid.0", owned by 0),
- * not that of the user running us. */
-static bool user_keyring_is_root(void) {
-        _cleanup_free_ char *desc = NULL;
-        const char *d;
-        char type[16];
-        uint32_t uid;
-
-        if (keyctl_describe_alloc(KEY_SPEC_USER_KEYRING, &desc) < 0)
-                return false;
-        return kernel_key_description_parse(desc, type, sizeof type, &uid, &d) >= 0 && streq(type, "keyring") &&
-               uid == 0 && streq(d, "_uid.0");
+        return kernel_key_description_parse(desc, t, sizeof t, &uid, &d) >= 0 && streq(t, type) && uid == 0 &&
+               streq(d, description);
 }
 
 key_serial_t kernel_key_find_trusted(const char *description) {
@@ -86,10 +72,12 @@ key_serial_t kernel_key_find_trusted(const char *description) {
 
         if (TEST_HOOKS_ENABLED) {
                 key_serial_t id = request_key("user", description, NULL, 0);
-                if (id >= 0 && key_is_root_user_key(id, description))
+                if (id >= 0 && key_is_root_owned(id, "user", description))
                         return id;
         }
-        if (!user_keyring_is_root())
+        /* KEY_SPEC_USER_KEYRING must be uid 0's own ("_uid.0", owned by 0),
+         * not that of another user running us */
+        if (!key_is_root_owned(KEY_SPEC_USER_KEYRING, "keyring", "_uid.0"))
                 return -ENOKEY;
         /* Only keys linked into @u itself: keyctl_search() would also descend
          * into keyrings linked there, which others may be able to write. */
@@ -97,7 +85,7 @@ key_serial_t kernel_key_find_trusted(const char *description) {
         if (size < 0)
                 return key_errno();
         for (size_t i = 0; i < (size_t) size / sizeof(key_serial_t); i++)
-                if (key_is_root_user_key(links[i], description))
+                if (key_is_root_owned(links[i], "user", description))
                         return links[i];
         return -ENOKEY;
 }

@@ -6,6 +6,7 @@
 #   ok/fail DESCRIPTION      check DESCRIPTION COMMAND...
 #   same DESCRIPTION EXPECTED-FILE ACTUAL-FILE
 #   golden DESCRIPTION GOLDEN-FILE ACTUAL-FILE [--update]
+#   unsign_image IMAGE       # zero the header signature (an unsigned image)
 #   test_end                 # "N passed, N failed"; exit status
 
 test_begin() { # name
@@ -40,6 +41,16 @@ golden() { # description, golden file, actual file [, --update: refresh the gold
         else
                 same "$1" "$2" "$3"
         fi
+}
+unsign_image() { # image: its 64-byte header signature zeroed
+        /usr/bin/python3 - "$1" <<'PY'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, "rb").read())
+n = d[6] << 8 | d[7]
+d[8 + n:8 + n + 64] = bytes(64)
+open(p, "wb").write(d)
+PY
 }
 test_end() {
         echo "$n_ok passed, $n_fail failed"

@@ -89,14 +89,7 @@ for t in "sig:$((8 + mlen + 3)):signature" "meta:$((8 + 30)):metainfo" "sb:$((40
         REALMBOOT_ROOT=$work/alt expect 1 "dry run refuses a flipped byte in the $(echo "$t" | cut -d: -f3)" -- "$ctl" attach --dry-run main
 done
 cp "$images/main-realmfs.img" "$alt"
-/usr/bin/python3 - "$alt" <<'PY'
-import sys
-p = sys.argv[1]
-d = bytearray(open(p, "rb").read())
-n = d[6] << 8 | d[7]
-d[8 + n:8 + n + 64] = bytes(64)
-open(p, "wb").write(d)
-PY
+unsign_image "$alt"
 REALMBOOT_ROOT=$work/alt expect 1 "dry run refuses an unsigned image" -- "$ctl" attach --dry-run main
 REALMBOOT_ROOT=$work/alt REALMBOOT_CMDLINE="realmboot.nosignatures" expect 0 "realmboot.nosignatures skips only the signature check" -- "$ctl" attach --dry-run main
 grep -q "NOT checking the image signature" "$work/err" && grep -q "NOT CHECKED" "$work/out" && ok "nosignatures is loud" || fail "nosignatures not loud: $(cat "$work/err")"

@@ -71,6 +71,16 @@ run_case() {
         else
                 fail "$case: log differs:"; cat "$work/$1/logdiff"
         fi
+        if [ -L "$out/early/default.target" ]; then
+                # safe mode: the guard (pulled in by sysinit.target.wants/), the
+                # -.slice IP filter drop-in and the target, with the masks
+                if "$src/tests/units/test-units.sh" "$build" "$src" "$out/early" >"$work/$1/verify" 2>&1 &&
+                   grep -q "^ok - verify realmboot-netguard.service" "$work/$1/verify" && grep -q "^ok - verify -.slice" "$work/$1/verify"; then
+                        ok "$case: safe-mode units (guard, -.slice filter) pass systemd-analyze verify ($(grep -c '^ok' "$work/$1/verify"))"
+                else
+                        fail "$case: systemd-analyze verify:"; grep -v '^ok' "$work/$1/verify"
+                fi
+        fi
         if compgen -G "$out/normal/*.mount" >/dev/null || compgen -G "$out/normal/*.d" >/dev/null; then
                 if "$src/tests/units/test-units.sh" "$build" "$src" "$out/normal" >"$work/$1/verify" 2>&1; then
                         ok "$case: generated units pass systemd-analyze verify ($(grep -c '^ok' "$work/$1/verify"))"

@@ -41,14 +41,7 @@ if [ -z "${IN_TEST_NAMESPACE:-}" ]; then
         mk "$work/ekr" "$work/epw" planted
         mk "$work/ekr" "$work/epw" evil --channel evil
         mk "$work/kr" "$work/pw" unsigned
-        /usr/bin/python3 - "$work/images/unsigned-realmfs.img" <<'PY'
-import sys
-p = sys.argv[1]
-d = bytearray(open(p, "rb").read())
-n = d[6] << 8 | d[7]
-d[8 + n:8 + n + 64] = bytes(64)
-open(p, "wb").write(d)
-PY
+        unsign_image "$work/images/unsigned-realmfs.img"
         printf 'realmfs = "main"\nautostart = true\n' >"$work/realms/realm-main/config"
         printf 'realmfs = "evil"\nautostart = true\n' >"$work/realms/realm-tools/config"
         # what an attacker's environment would point at

@@ -27,8 +27,13 @@ TEST(defaults) {
         ASSERT_STREQ(c.realms_directory, "/realms");
         ASSERT_STREQ(c.images_directory, "/storage/realms/realmfs-images");
         ASSERT_STREQ(c.default_realmfs, "base");
-        ASSERT_EQ(c.n_safe_mode_mask, 4);
-        ASSERT_STREQ(c.safe_mode_mask[3], "realms.target");
+        ASSERT_EQ(c.n_safe_mode_mask, 19);
+        ASSERT_STREQ(c.safe_mode_mask[0], "systemd-networkd.service");
+        ASSERT_STREQ(c.safe_mode_mask[5], "networking.service");
+        ASSERT_STREQ(c.safe_mode_mask[6], "ifup@.service");
+        ASSERT_STREQ(c.safe_mode_mask[18], "realms.target");
+        for (size_t i = 0; i < c.n_safe_mode_mask; i++)
+                ASSERT_TRUE(!safe_mode_unit_is_unmaskable(c.safe_mode_mask[i]));
         ASSERT_EQ(c.n_channels, 0);
         realmboot_config_done(&c);
 }

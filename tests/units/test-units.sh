@@ -15,6 +15,7 @@ for s in 1 5 7 8; do ln -s "$src"/man/*.$s "$work/man/man$s/"; done
 for unit in "$build"/units/*.service "$src"/units/*.target; do
         name=$(basename "$unit")
         sed -e "s|^ExecStart=[^ ]*/realmboot-unlock|ExecStart=$build/initrd-helper/realmboot-unlock|" \
+            -e "s|^ExecStart=[^ ]*/realmboot-netguard|ExecStart=$build/netguard/realmboot-netguard|" \
             -e "s|^\(Exec[A-Za-z]*=\)[^ ]*/realmfsctl|\1$build/tool/realmfsctl|" "$unit" >"$work/units/$name"
 done
 names=()
@@ -30,10 +31,17 @@ if [ -n "$extra" ]; then
         while IFS= read -r name; do names+=("$name"); done < <(cd "$extra" && find . -maxdepth 1 -name '*.mount' -printf '%f\n')
         while IFS= read -r d; do
                 d=$(basename "$d"); names+=("${d%.d}")
-        done < <(find "$extra" -maxdepth 1 -name '*.service.d')
+        done < <(find "$extra" -maxdepth 1 -name '*.d')
+        # units pulled in by the generator's .wants/ links (safe mode: the guard)
+        while IFS= read -r l; do names+=("$(basename "$l")"); done < <(find "$extra" -mindepth 2 -path '*.wants/*' -type l)
 fi
 for name in "${names[@]}"; do
-        out=$(cd "$work/units" && MANPATH=$work/man: SYSTEMD_UNIT_PATH="$work/units:" systemd-analyze verify "$name" 2>&1)
+        # masked by the generator's output (safe mode): nothing to run
+        t=$name; case $t in *@*.*) t="${t%%@*}@.${t##*.}" ;; esac
+        if [ "$(readlink "$work/units/$t")" = /dev/null ]; then
+                n_ok=$((n_ok + 1)); echo "ok - $name is masked"; continue
+        fi
+        out=$(cd "$work/units" && MANPATH=$work/man: SYSTEMD_UNIT_PATH="$work/units:" systemd-analyze verify -- "$name" 2>&1)
         if [ $? -eq 0 ] && [ -z "$out" ]; then
                 n_ok=$((n_ok + 1)); echo "ok - verify $name"
         else
@@ -58,7 +66,8 @@ nspawn_runs() { # description unit-file instance
                 fail "$1: ${argv[*]}: $out"
         fi
 }
-nspawn_runs "realm@work\\x2ddev.service" "$work/units/realm@.service" 'work\x2ddev'
+[ "$(readlink "$work/units/realm@.service")" = /dev/null ] ||
+        nspawn_runs "realm@work\\x2ddev.service" "$work/units/realm@.service" 'work\x2ddev'
 if [ -n "$extra" ]; then
         for d in "$extra"/realm@*.service.d; do
                 [ -f "$d/50-realmboot.conf" ] || continue

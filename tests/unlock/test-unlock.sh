@@ -9,8 +9,12 @@ set -u
 # knows (77); a missing keyctl is a missing dependency, a failure.
 command -v keyctl >/dev/null || { echo "keyctl missing (keyutils)"; echo "0 passed, 1 failed"; exit 1; }
 keyctl session - true >/dev/null 2>&1 || { echo "skip: no kernel session keyring here (keyctl session refused)"; exit 77; }
+# ... and in a private network namespace: safe mode loads the secret key
+# only into an offline boot, and this one has only loopback (the host's own
+# network is never touched; the test brings a veth pair up in it)
+unshare --net true 2>/dev/null || { echo "skip: no private network namespace here (unshare --net refused)"; exit 77; }
 if [ -z "${IN_TEST_SESSION:-}" ]; then
-        IN_TEST_SESSION=1 exec keyctl session - "$0" "$@" 2>&1
+        IN_TEST_SESSION=1 exec unshare --net keyctl session - "$0" "$@" 2>&1
 fi
 unlock=$1
 ctl=$2
@@ -141,6 +145,19 @@ expect_keys pair "citadel.safemode loads the pair"
 reset "$pass"
 REALMBOOT_CMDLINE="systemd.unit=realmboot-safe-mode.target" run_unlock 0 "safe-mode target on the command line"
 expect_keys pair "systemd.unit=realmboot-safe-mode.target loads the pair"
+# a network brought up before (ip= in the initrd): the public key only
+ip link add rb0 type veth peer name rb1
+ip link set rb0 up
+reset "$pass"
+REALMBOOT_CMDLINE="quiet realmboot.safe_mode" run_unlock 0 "safe mode with interface rb0 up"
+expect_keys public "safe mode, network up: public key only"
+grep -q "Safe mode, but network interface rb0 is up" "$work/out" && [ "$(grep -c "network interface" "$work/out")" -eq 1 ] &&
+        ok "safe mode, network up: one line naming rb0" || fail "message: $(cat "$work/out")"
+ip link set rb0 down
+reset "$pass"
+REALMBOOT_CMDLINE="quiet realmboot.safe_mode" run_unlock 0 "safe mode, the interface down again"
+expect_keys pair "safe mode, offline again: the pair"
+ip link del rb0
 
 conf '[keys]' 'mode = "pair"'
 reset "$pass"

@@ -33,6 +33,11 @@ def keys_line(rep):
     return ", ".join(got) or "none"
 
 
+def net_line(rep):
+    up, addrs = vmrun.report_links(rep, "boot")
+    return ", ".join("%s %s%s" % (n, up[n], (" " + " ".join(addrs[n])) if n in addrs else "") for n in sorted(up)) or "no links"
+
+
 def main():
     out = sys.argv[1]
     env = vmrun.load_env(out)
@@ -56,11 +61,15 @@ def main():
         print("   refused images (unsigned, untrusted key): %s" % ", ".join(refused))
     if rep.get("tampered-read"):
         print("   the tampered image's realm did not start; reading its flipped file: %s" % rep["tampered-read"][0])
+    print("   network (NICs on an empty QEMU hub): %s" % net_line(rep))
 
     print("\n==> Safe-mode boot (kernel command line: realmboot.safe_mode)")
     rep, text, t = boot(out, "safe mode", "realmboot.safe_mode realmboot.key_mode=public")
     print("   booted in %.0f s into %s (%s)" % (t, rep.get("default-target", ["?"])[0], rep.get("safe-mode-target", ["?"])[0]))
-    print("   keys: %s (safe mode always loads the pair)" % keys_line(rep))
+    print("   keys: %s (safe mode loads the pair into an offline boot)" % keys_line(rep))
+    print("   network: %s; realmboot-netguard %s; -.slice IPAddressDeny=%s" %
+          (net_line(rep), rep.get("netguard", ["?"])[0], rep.get("ipfilter", ["?"])[0].split(" 127")[0]))
+    print("   ping 192.0.2.1: %s" % rep.get("ping", ["?"])[0].split(" ", 2)[-1][:70])
     active = [u for u in rep.get("unit", []) if u.endswith(" active")]
     print("   realms running: %s; RealmFS mounted: %s" % (len(active), len(rep.get("mount", []))))
     print("   network services: %s" % "; ".join(rep.get("net", [])))

@@ -95,6 +95,40 @@ def expect_verified_mounts(out, rep, label, names):
               label + ": dm table of realmfs-%s is verity with the signed root hash" % n, v.get("realmfs-" + n, "(none)"))
 
 
+def expect_network_up(rep, label):
+    """The control: in a normal boot ifupdown (eth0) and systemd-networkd
+    (eth1) bring the NICs up with their addresses, and IP works."""
+    up, addrs = vmrun.report_links(rep, "boot")
+    check(up.get("eth0") == "UP" and "192.0.2.10/24" in addrs.get("eth0", []),
+          label + ": eth0 UP with 192.0.2.10/24 (ifupdown, allow-hotplug)", "%s %s" % (up, addrs))
+    check(up.get("eth1") == "UP" and "192.0.2.11/24" in addrs.get("eth1", []),
+          label + ": eth1 UP with 192.0.2.11/24 (systemd-networkd)", "%s %s" % (up, addrs))
+    check(one(rep, "ping-self").startswith("0 "), label + ": ping of its own address works", one(rep, "ping-self"))
+    check(one(rep, "udp-self").startswith("0"), label + ": a UDP datagram to its own address is sent", one(rep, "udp-self"))
+    check(one(rep, "netguard") != "active", label + ": no network guard", one(rep, "netguard"))
+
+
+def expect_network_down(rep, label, stage="boot"):
+    up, addrs = vmrun.report_links(rep, stage)
+    check(set(up) >= {"eth0", "eth1"}, "%s: the guest has its NICs (%s)" % (label, " ".join(sorted(up))), str(up))
+    check(up and all(v == "DOWN" for v in up.values()), "%s: no link but loopback UP" % label, str(up))
+    check(not addrs, "%s: no address on any link but loopback" % label, str(addrs))
+
+
+def expect_offline(rep, label):
+    expect_network_down(rep, label)
+    f = one(rep, "ping").split(" ", 2)
+    check(len(f) == 3 and f[0] != "0" and int(f[1]) < 500, label + ": ping -c1 -W1 192.0.2.1 fails at once",
+          one(rep, "ping"))
+    check(one(rep, "netguard") == "active", label + ": realmboot-netguard.service active", one(rep, "netguard"))
+    check("0.0.0.0/0" in one(rep, "ipfilter") and "::/0" in one(rep, "ipfilter") and "127.0.0.0/8" in one(rep, "ipfilter"),
+          label + ": -.slice IPAddressDeny=any IPAddressAllow=localhost", one(rep, "ipfilter"))
+    st = dict((l.split()[0], int(l.split()[2])) for l in rep.get("stamp", []) if len(l.split()) == 3)
+    check(0 < st.get("netguard", 0) <= st.get("network-pre.target", 0),
+          label + ": the guard was ready before network-pre.target (%s ms <= %s ms)" % (st.get("netguard"), st.get("network-pre.target")))
+    check(bool(rep.get("rfkill")), label + ": rfkill state reported: " + "; ".join(rep.get("rfkill", [])))
+
+
 # ---- scenarios ----
 
 def scenario_pair(out):
@@ -115,6 +149,7 @@ def scenario_pair(out):
     check("work-dev" in rep.get("machine", []), "pair: the container of realm work-dev is machine work-dev",
           str(rep.get("machine")))
     check("realm@dev.service" not in u or u["realm@dev.service"] == "inactive", "pair: non-autostart realm dev not started")
+    expect_network_up(rep, "pair")
 
 
 def scenario_tamper(out):
@@ -175,12 +210,62 @@ def expect_safe_mode(rep, label):
         check(f[1] != "active", "%s: %s not running" % (label, f[0]), line)
     nd = [l for l in rep.get("net", []) if l.startswith("systemd-networkd.service")]
     check(nd and nd[0].split()[-1].startswith("masked"), label + ": systemd-networkd masked", str(nd))
+    expect_offline(rep, label)
+
+
+def scenario_safe_hotplug(out):
+    """Safe mode, then a NIC hot-plugged through the QEMU monitor once the
+    boot settled (ifupdown has allow-hotplug eth2): it stays down, and when
+    brought up by hand it goes down again."""
+    added = []
+
+    def plug(monitor):
+        added.append(vmrun.hmp(monitor, "device_add virtio-net-pci,netdev=n2,id=hot0,mac=52:54:00:12:34:12"))
+
+    rep, text, t = run(out, "safe-hotplug", "realmboot.safe_mode vmtest.hotplug", on_line={"@@R hotplug-ready": plug})
+    expect_settled(rep, "safe hotplug")
+    check(bool(added) and "Error" not in added[0], "safe hotplug: device_add through the QEMU monitor", str(added))
+    check(one(rep, "hotplug-seen") == "eth2", "safe hotplug: the guest saw eth2 appear", one(rep, "hotplug-seen"))
+    expect_network_down(rep, "safe hotplug: after the hot-plug", "hotplug")
+    check(one(rep, "hotplug-forced") == "DOWN", "safe hotplug: eth2 brought up by hand goes down again",
+          one(rep, "hotplug-forced"))
+    expect_pair(rep, "safe hotplug")
+
+
+def scenario_safe_initrd_net(out):
+    """Safe mode with the network already up in the initrd (ip=, an initrd
+    with systemd-networkd): realmboot-unlock loads the public key only and
+    says why in one journal line; the guard then takes the link down."""
+    env = vmrun.load_env(out)
+    rep, text, t = run(out, "safe-initrd-net", "realmboot.safe_mode ip=192.0.2.20:::::eth0:none rd.neednet=1",
+                       initrd=env["INITRD_NET"])
+    expect_settled(rep, "safe initrd-net")
+    check(one(rep, "safe-mode-target") == "active", "safe initrd-net: realmboot-safe-mode.target reached")
+    expect_public_only(rep, "safe initrd-net")
+    check("Safe mode, but network interface eth0 is up" in one(rep, "online-line"),
+          "safe initrd-net: the journal line (MESSAGE_ID) names the interface", one(rep, "online-line"))
+    expect_network_down(rep, "safe initrd-net")
 
 
 def scenario_safe(out):
-    """3: safe mode from the kernel command line, key mode public."""
-    rep, text, t = run(out, "safe", "realmboot.safe_mode realmboot.key_mode=public")
+    """3: safe mode from the kernel command line, key mode public; then the
+    IP filter alone (the guard paused, a link brought up by hand), then
+    `systemctl isolate multi-user.target` (no way out of safe mode but a
+    reboot)."""
+    rep, text, t = run(out, "safe", "realmboot.safe_mode realmboot.key_mode=public vmtest.layer2 vmtest.isolate")
     expect_safe_mode(rep, "safe")
+    check(one(rep, "layer2-link") == "UP", "safe: layer 2 alone: eth0 forced UP with the guard paused", one(rep, "layer2-link"))
+    # the same two sends work in a normal boot (pair: ping-self, udp-self)
+    check(not one(rep, "layer2-ping").startswith("0 "),
+          "safe: layer 2 alone: ping of that link's own address gets no answer", one(rep, "layer2-ping"))
+    check(not one(rep, "layer2-udp").startswith("0") and "Operation not permitted" in one(rep, "layer2-udp"),
+          "safe: layer 2 alone: a UDP datagram to it is refused by the IP filter (EPERM)", one(rep, "layer2-udp"))
+    check(one(rep, "layer2-after").strip() == "DOWN", "safe: the guard, resumed, takes eth0 down and its address away",
+          one(rep, "layer2-after"))
+    check(one(rep, "isolate-rc") == "0", "safe: systemctl isolate multi-user.target ran", one(rep, "isolate-rc"))
+    check(one(rep, "isolate-netguard") == "active", "safe: after isolate the guard still runs", one(rep, "isolate-netguard"))
+    check(one(rep, "isolate-start-networking") != "0", "safe: after isolate networking.service cannot start (masked)")
+    expect_network_down(rep, "safe: after isolate", "isolate")
 
 
 def scenario_boot_entry(out):
@@ -289,6 +374,8 @@ def main():
         "missing-keyring": lambda: scenario_missing_keyring(out, overlays),
         "noverity": lambda: scenario_noverity(out),
         "boot-entry": lambda: scenario_boot_entry(out),
+        "safe-hotplug": lambda: scenario_safe_hotplug(out),
+        "safe-initrd-net": lambda: scenario_safe_initrd_net(out),
     }
     chosen = sys.argv[2:] or list(scenarios)
     start = time.time()

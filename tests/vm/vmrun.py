@@ -57,17 +57,48 @@ def accel(kernel):
 def base_cmdline(env):
     """The kernel command line of every test boot, before the scenario's options."""
     return ("console=ttyS0,115200 rd.luks.name=%s=root root=/dev/mapper/root rw panic=-1 "
-            "systemd.show_status=1 rd.udev.log_level=3" % env["LUKS_UUID"])
+            "systemd.show_status=1 rd.udev.log_level=3 net.ifnames=0" % env["LUKS_UUID"])
+
+
+def nic_args(monitor):
+    """Two virtio NICs (eth0, eth1) and a third hub port for a NIC that
+    hotplug() adds later, all on QEMU hub 0 with nothing else on it: no
+    user-mode networking, no host bridge, nothing leaves the VM.  The HMP
+    monitor on a unix socket takes the device_add."""
+    return ["-netdev", "hubport,id=n0,hubid=0", "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10",
+            "-netdev", "hubport,id=n1,hubid=0", "-device", "virtio-net-pci,netdev=n1,mac=52:54:00:12:34:11",
+            "-netdev", "hubport,id=n2,hubid=0", "-monitor", "unix:%s,server=on,wait=off" % monitor]
+
+
+def hmp(monitor, command):
+    """One HMP command on the monitor socket; returns what QEMU answered."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(monitor)
+    out = b""
+    try:
+        out += s.recv(4096)  # the banner and prompt
+        s.sendall(command.encode() + b"\n")
+        time.sleep(1)
+        out += s.recv(65536)
+    except OSError:
+        pass
+    finally:
+        s.close()
+    return out.decode("utf-8", "replace")
 
 
 def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, backing=None, keep=None,
-         kernel=None, initrd=None, cmdline=None):
+         kernel=None, initrd=None, cmdline=None, on_line=None):
     """Returns (report dict of lists, console text, elapsed seconds).
 
     backing: a qcow2 overlay of an earlier boot to start from (its changes
     kept); keep: a path to keep this boot's overlay at, for a later boot;
     kernel, initrd, cmdline: boot these instead of the built ones and
-    base_cmdline() + cmdline_extra (as a boot loader entry would)."""
+    base_cmdline() + cmdline_extra (as a boot loader entry would);
+    on_line: {"@@R KEY": function(monitor_socket)}, called once when the
+    guest prints that line (the guest waits for what it does)."""
     env = load_env(out)
     # TCG is slow: the default leaves room for a loaded machine
     timeout = timeout or int(os.environ.get("REALMBOOT_VM_TIMEOUT", "480"))
@@ -80,7 +111,8 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     args = ["qemu-system-x86_64", *accel(env["KERNEL"]), "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
             "-kernel", kernel or env["KERNEL"], "-initrd", initrd or env["INITRD"], "-append", append,
             "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
-            "-nic", "none", "-serial", "mon:stdio"]
+            "-nic", "none", *nic_args(os.path.join(work, "monitor.sock")), "-serial", "mon:stdio"]
+    triggers = dict(on_line or {})
     start = time.time()
     child = pexpect.spawn(args[0], args[1:], timeout=timeout, maxread=65536)
     log = open(log_path or os.path.join(work, "console.log"), "wb")
@@ -89,8 +121,12 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
         deadline = start + timeout
         while True:
             left = max(1, deadline - time.time())
-            i = child.expect([PROMPT, rb"@@R done 1", pexpect.EOF, pexpect.TIMEOUT], timeout=left)
-            if i == 0:
+            patterns = [PROMPT, rb"@@R done 1", pexpect.EOF, pexpect.TIMEOUT] + [re.escape(k.encode()) for k in triggers]
+            i = child.expect(patterns, timeout=left)
+            if i >= 4:
+                key = list(triggers)[i - 4]
+                triggers.pop(key)(os.path.join(work, "monitor.sock"))
+            elif i == 0:
                 p = passphrases.pop(0) if passphrases else None
                 if p is None:
                     break  # no more answers: let the boot time out
@@ -118,6 +154,21 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
             parts = line[4:].split(" ", 1)
             report.setdefault(parts[0], []).append(parts[1] if len(parts) > 1 else "")
     return report, text, time.time() - start
+
+
+def report_links(rep, stage):
+    """From a boot's report: {link: "UP"|"DOWN"} and {link: [addresses]}
+    the guest saw at stage ("boot", "hotplug", "isolate")."""
+    up, addrs = {}, {}
+    for line in rep.get("link", []):
+        f = line.split()
+        if len(f) == 3 and f[0] == stage:
+            up[f[1]] = f[2]
+    for line in rep.get("addr", []):
+        f = line.split()
+        if len(f) == 3 and f[0] == stage:
+            addrs.setdefault(f[1], []).append(f[2])
+    return up, addrs
 
 
 if __name__ == "__main__":
