@@ -54,7 +54,7 @@ static int add_mount(const Realmfs *fs) {
         if ((r = realmfs_mount_point(fs->name, &where)) < 0 || (r = unit_name_from_path(where, ".mount", &unit)) < 0 ||
             (r = realmfs_image_path(arg_config.images_directory, fs->name, &image)) < 0 ||
             (r = unit_name_build_instance("realmfs-verity", fs->name, ".service", &verity)) < 0 ||
-            (r = realmfs_device_name(fs->name, &device)) < 0)
+            (r = realmfs_device_path(fs->name, &device)) < 0)
                 return log_error_errno(r, "Cannot build unit names for RealmFS %s: %m", fs->name);
 
         r = unit_file_create(arg_dest, unit, &f);
@@ -87,7 +87,7 @@ static int add_mount(const Realmfs *fs) {
                         image, where, REALMFS_HEADER_SIZE, fs->nblocks * REALMFS_BLOCK_SIZE);
         else
                 fprintf(f,
-                        "What=/dev/mapper/%s\n"
+                        "What=%s\n"
                         "Where=%s\n"
                         "Options=ro,nodev,nosuid\n",
                         device, where);
@@ -335,7 +335,7 @@ int main(int argc, char **argv) {
                 return 0;
         }
         if (realmboot_cmdline_load(&arg_cmdline) < 0)
-                return log_oom(), 1;
+                return 1; /* logged as what it is */
         if (arg_cmdline.debug)
                 log_set_max_level(LOG_DEBUG);
         if (arg_cmdline.disable) {

@@ -421,7 +421,7 @@ static int run(void) {
         int r;
 
         if (realmboot_cmdline_load(&cmdline) < 0)
-                return log_oom(), EXIT_FAILURE_OTHER;
+                return EXIT_FAILURE_OTHER; /* logged as what it is */
         if (cmdline.debug)
                 log_set_max_level(LOG_DEBUG);
         if (cmdline.disable) {

@@ -5,6 +5,7 @@
 
 #include "cmdline.h"
 #include "config.h"
+#include "attach.h"
 #include "image.h"
 #include "log.h"
 #include "loop.h"
@@ -13,20 +14,8 @@
 
 static const char *const allowed_filesystems[] = { "ext4", "erofs", "squashfs" };
 
-static int image_path_of(const char *name, char **ret) {
-        _cleanup_free_ char *image = NULL;
-        RealmbootConfig config = {};
-        int r;
-
-        (void) realmboot_config_load(NULL, &config); /* errors logged; defaults kept */
-        r = realmfs_image_path(config.images_directory, name, &image);
-        realmboot_config_done(&config);
-        if (r < 0)
-                return r;
-        return path_with_root(image, ret);
-}
-
-static int check_trust(const RealmfsImage *img, const RealmbootCmdline *cmdline, char *ret_how, size_t how_size) {
+static int check_trust(const RealmfsImage *img, const RealmbootConfig *config, const RealmbootCmdline *cmdline,
+                       char *ret_how, size_t how_size) {
         _cleanup_free_ TrustedKey *keys = NULL;
         size_t n = 0;
         int r;
@@ -36,7 +25,7 @@ static int check_trust(const RealmfsImage *img, const RealmbootCmdline *cmdline,
                 snprintf(ret_how, how_size, "NOT CHECKED (realmboot.nosignatures)");
                 return 0;
         }
-        r = trust_collect(&keys, &n);
+        r = trust_collect(config, cmdline, &keys, &n);
         if (r < 0)
                 return r;
         r = realmfs_image_check_signature(img, keys, n, true);
@@ -67,12 +56,12 @@ static int probe_filesystem(const char *device, const char *image) {
         return r;
 }
 
-static void print_parameters(const RealmfsImage *img, const char *dm_name, const char *how) {
-        char salt[65], root[65];
+static void print_parameters(const RealmfsImage *img, const char *dm_path, const char *how) {
+        char salt[2 * VERITY_SALT_SIZE + 1], root[2 * VERITY_ROOT_SIZE + 1];
 
         hex_encode(img->meta.verity.salt, VERITY_SALT_SIZE, salt);
         hex_encode(img->meta.verity.root_hash, VERITY_ROOT_SIZE, root);
-        printf("device:          /dev/mapper/%s\n"
+        printf("device:          %s\n"
                "image:           %s\n"
                "data offset:     %u (loop device, read-only)\n"
                "data blocks:     %" PRIu64 "\n"
@@ -82,97 +71,93 @@ static void print_parameters(const RealmfsImage *img, const char *dm_name, const
                "salt:            %s\n"
                "root hash:       %s\n"
                "signature:       %s\n",
-               dm_name, img->path, REALMFS_HEADER_SIZE, img->meta.nblocks,
+               dm_path, img->path, REALMFS_HEADER_SIZE, img->meta.nblocks,
                img->meta.nblocks * REALMFS_BLOCK_SIZE, REALMFS_BLOCK_SIZE, REALMFS_BLOCK_SIZE, salt, root, how);
 }
 
+/* Activates dm-verity over a read-only loop device on the image's
+ * descriptor, then checks the filesystem on it. */
+static int activate(const RealmfsImage *img, const char *dm_name, const char *dm_path) {
+        _cleanup_(loop_device_release) LoopDevice loop = LOOP_DEVICE_NULL;
+        const char *reason = NULL;
+        int r;
+
+        r = loop_device_attach_fd(img->fd, REALMFS_HEADER_SIZE,
+                                  img->meta.nblocks * REALMFS_BLOCK_SIZE + verity_hash_area_size(img->meta.nblocks),
+                                  LOOP_READ_ONLY | LOOP_DIRECT_IO, &loop);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot set up a loop device: %m", img->path);
+        r = verity_activate(dm_name, loop.path, &img->meta.verity, &reason);
+        if (r < 0)
+                return log_error_errno(r, "%s: %s: %m", img->path, reason ? reason : "dm-verity activation failed");
+        r = probe_filesystem(dm_path, img->path);
+        if (r < 0) {
+                _cleanup_free_ char *dev = NULL;
+                (void) verity_deactivate(dm_name, &dev);
+                return r;
+        }
+        /* the loop device stays while dm-verity holds it (autoclear) */
+        return 0;
+}
+
 int realmfs_attach(const char *name, bool dry_run) {
-        _cleanup_free_ char *path = NULL, *dm_name = NULL, *dm_path = NULL;
-        RealmbootCmdline cmdline = {};
-        LoopDevice loop = LOOP_DEVICE_NULL;
-        RealmfsImage img = REALMFS_IMAGE_NULL;
+        _cleanup_free_ char *image = NULL, *path = NULL, *dm_name = NULL, *dm_path = NULL;
+        _cleanup_(realmboot_config_done) RealmbootConfig config = {};
+        _cleanup_(realmboot_cmdline_done) RealmbootCmdline cmdline = {};
+        _cleanup_(realmfs_image_close) RealmfsImage img = REALMFS_IMAGE_NULL;
         const char *reason = NULL;
         uint8_t active_root[VERITY_ROOT_SIZE];
-        char how[96], fd_path[64];
+        char how[96], fd_path[64], tag[2 * VERITY_ROOT_SIZE + 1];
         int r;
 
         if (!realmfs_name_is_valid(name))
                 return log_error_errno(EINVAL, "Invalid RealmFS name \"%s\"", name);
-        if (image_path_of(name, &path) < 0 || realmfs_device_name(name, &dm_name) < 0 ||
-            asprintf(&dm_path, "/dev/mapper/%s", dm_name) < 0)
-                return log_oom();
+        /* the config and the command line, read once for the path and the trust rules */
+        (void) realmboot_config_load(NULL, &config); /* errors logged; defaults kept */
         r = realmboot_cmdline_load(&cmdline);
         if (r < 0)
-                return log_oom();
+                return r; /* logged as what it is */
+        if ((r = realmfs_image_path(config.images_directory, name, &image)) < 0 ||
+            (r = path_with_root(image, &path)) < 0 || (r = realmfs_device_name(name, &dm_name)) < 0 ||
+            (r = realmfs_device_path(name, &dm_path)) < 0)
+                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the image path of %s: %m", name);
 
         r = realmfs_image_open(path, &img);
         if (r < 0)
-                goto out;
-        r = check_trust(&img, &cmdline, how, sizeof how);
+                return r;
+        r = check_trust(&img, &config, &cmdline, how, sizeof how);
         if (r < 0)
-                goto out;
+                return r;
         /* The unsigned superblock may only agree with the signed metainfo.
          * Read through our descriptor (libcryptsetup takes a path; the
          * /proc/self/fd link reopens the same inode, not whatever the image
-         * path names by now), as the loop device below is. */
+         * path names by now), as the loop device is. */
         snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%i", img.fd);
         r = verity_check_superblock(fd_path, REALMFS_HEADER_SIZE + img.meta.nblocks * REALMFS_BLOCK_SIZE,
                                     &img.meta.verity, &reason);
-        if (r < 0) {
-                log_error_errno(r, "%s: %s", path, reason);
-                goto out;
-        }
+        if (r < 0)
+                return log_error_errno(r, "%s: %s", path, reason);
         if (dry_run) {
-                print_parameters(&img, dm_name, how);
-                r = fflush(stdout) == 0 ? 0 : -EIO;
-                goto out;
+                print_parameters(&img, dm_path, how);
+                return fflush(stdout) == 0 ? 0 : -EIO;
         }
 
         r = verity_active_root_hash(dm_name, active_root);
         if (r >= 0) {
-                if (memcmp(active_root, img.meta.verity.root_hash, VERITY_ROOT_SIZE) == 0) {
-                        log_info("%s is already active with the signed root hash.", dm_path);
-                        r = 0;
-                } else
-                        r = log_error_errno(EEXIST, "%s is active with another root hash than %s carries", dm_path,
-                                            path);
-                goto out;
+                if (memcmp(active_root, img.meta.verity.root_hash, VERITY_ROOT_SIZE) != 0)
+                        return log_error_errno(EEXIST, "%s is active with another root hash than %s carries", dm_path,
+                                               path);
+                log_info("%s is already active with the signed root hash.", dm_path);
+                return 0;
         }
-        if (r != -ENODEV) {
-                log_error_errno(r, "Cannot query %s: %m", dm_path);
-                goto out;
-        }
-
-        r = loop_device_attach_fd(img.fd, REALMFS_HEADER_SIZE,
-                                  img.meta.nblocks * REALMFS_BLOCK_SIZE + verity_hash_area_size(img.meta.nblocks),
-                                  LOOP_READ_ONLY | LOOP_DIRECT_IO, &loop);
-        if (r < 0) {
-                log_error_errno(r, "%s: cannot set up a loop device: %m", path);
-                goto out;
-        }
-        r = verity_activate(dm_name, loop.path, &img.meta.verity, &reason);
-        if (r < 0) {
-                log_error_errno(r, "%s: %s: %m", path, reason ? reason : "dm-verity activation failed");
-                goto out;
-        }
-        r = probe_filesystem(dm_path, path);
-        if (r < 0) {
-                char *dev = NULL;
-                (void) verity_deactivate(dm_name, &dev);
-                free(dev);
-                goto out;
-        }
-        {
-                char tag[65];
-                hex_encode(img.meta.verity.root_hash, VERITY_ROOT_SIZE, tag);
-                log_info("%s: active as %s (tag %.8s, signature %s).", path, dm_path, tag, how);
-        }
-out:
-        /* the loop device stays while dm-verity holds it (autoclear) */
-        loop_device_release(&loop);
-        realmfs_image_close(&img);
-        realmboot_cmdline_done(&cmdline);
-        return r;
+        if (r != -ENODEV)
+                return log_error_errno(r, "Cannot query %s: %m", dm_path);
+        r = activate(&img, dm_name, dm_path);
+        if (r < 0)
+                return r;
+        hex_encode(img.meta.verity.root_hash, VERITY_ROOT_SIZE, tag);
+        log_info("%s: active as %s (tag %.8s, signature %s).", path, dm_path, tag, how);
+        return 0;
 }
 
 int realmfs_detach(const char *name) {
@@ -182,7 +167,7 @@ int realmfs_detach(const char *name) {
         if (!realmfs_name_is_valid(name))
                 return log_error_errno(EINVAL, "Invalid RealmFS name \"%s\"", name);
         if (realmfs_device_name(name, &dm_name) < 0)
-                return log_oom();
+                return log_oom(); /* the name is valid: only memory can fail */
         r = verity_deactivate(dm_name, &data_device);
         if (r == -ENODEV) {
                 log_info("/dev/mapper/%s is not active.", dm_name);

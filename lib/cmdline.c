@@ -253,6 +253,10 @@ static int parse_or_log(const char *line, const char *source, RealmbootCmdline *
         if (r == -E2BIG)
                 return log_error_errno(r, "Kernel command line from %s is longer than %u bytes, refusing", source,
                                        CMDLINE_MAX_SIZE);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "Cannot parse the kernel command line from %s: %m", source);
         return r;
 }
 
@@ -265,7 +269,7 @@ int realmboot_cmdline_load(RealmbootCmdline *ret) {
                 return parse_or_log(e, "$REALMBOOT_CMDLINE", ret);
         r = read_full_file("/proc/cmdline", CMDLINE_MAX_SIZE, 0, &line, NULL);
         if (r == -ENOMEM)
-                return r;
+                return log_oom();
         if (r < 0) {
                 log_warning_errno(r, "Cannot read /proc/cmdline, assuming it is empty: %m");
                 return parse_or_log("", "/proc/cmdline", ret);

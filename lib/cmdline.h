@@ -63,7 +63,9 @@ int parse_boolean(const char *s);
 /* Fails only with -E2BIG (line too long), -EINVAL (NULL) or -ENOMEM; *ret is
  * set only on success and released with realmboot_cmdline_done(). */
 int realmboot_cmdline_parse(const char *line, RealmbootCmdline *ret);
-/* $REALMBOOT_CMDLINE when set, else /proc/cmdline (unreadable: logged, and
- * parsed as empty).  Errors as realmboot_cmdline_parse(), -E2BIG logged. */
+/* $REALMBOOT_CMDLINE when set (test-hooks builds), else /proc/cmdline
+ * (unreadable: logged, and parsed as empty).  Errors as
+ * realmboot_cmdline_parse(), each logged as what it is: callers only pass
+ * the error on. */
 int realmboot_cmdline_load(RealmbootCmdline *ret);
 void realmboot_cmdline_done(RealmbootCmdline *c);
