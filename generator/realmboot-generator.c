@@ -118,10 +118,7 @@ static int add_realm(const RealmEntry *realm) {
                 mount, mount, realm->realmfs, where);
         if (realm->boot)
                 /* the realm config asks for a booted container */
-                fprintf(f,
-                        "ExecStart=\n"
-                        "ExecStart=" SYSTEMD_NSPAWN " --quiet --keep-unit --machine=%%I --directory=${REALMFS_ROOT} "
-                        "--volatile=overlay --boot\n");
+                fprintf(f, "ExecStart=\nExecStart=%s --boot\n", NSPAWN_REALM);
         r = unit_file_finish(f, dropin);
         if (r < 0)
                 return r;
@@ -289,12 +286,6 @@ static int run_normal(void) {
         return result;
 }
 
-static bool in_initrd(void) {
-        _cleanup_free_ char *p = NULL;
-
-        return path_with_root("/etc/initrd-release", &p) >= 0 && access(p, F_OK) == 0;
-}
-
 static void setup_logging(void) {
         const char *t = getenv("REALMBOOT_LOG_TARGET");
 
@@ -313,6 +304,22 @@ static int help(void) {
                "systemd generator: mount units for each realm's RealmFS, or safe mode.\n"
                "Run by systemd at boot and daemon-reload.  See realmboot-generator(8).\n");
         return 0;
+}
+
+static int run(void) {
+        int r;
+
+        r = realmboot_cmdline_load(&arg_cmdline);
+        if (r < 0)
+                return r; /* logged as what it is */
+        if (arg_cmdline.debug)
+                log_set_max_level(LOG_DEBUG);
+        if (arg_cmdline.disable) {
+                log_notice("realmboot.disable: generating nothing.");
+                return 0;
+        }
+        (void) realmboot_config_load(NULL, &arg_config); /* problems logged; defaults kept */
+        return arg_cmdline.safe_mode ? add_safe_mode() : run_normal();
 }
 
 int main(int argc, char **argv) {
@@ -334,20 +341,8 @@ int main(int argc, char **argv) {
                 log_debug("In the initrd: nothing to do.");
                 return 0;
         }
-        if (realmboot_cmdline_load(&arg_cmdline) < 0)
-                return 1; /* logged as what it is */
-        if (arg_cmdline.debug)
-                log_set_max_level(LOG_DEBUG);
-        if (arg_cmdline.disable) {
-                log_notice("realmboot.disable: generating nothing.");
-                r = 0;
-                goto out;
-        }
-        (void) realmboot_config_load(NULL, &arg_config); /* problems logged; defaults kept */
-
-        r = arg_cmdline.safe_mode ? add_safe_mode() : run_normal();
+        r = run();
         realmboot_config_done(&arg_config);
-out:
         realmboot_cmdline_done(&arg_cmdline);
         return r < 0 ? 1 : 0;
 }

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "netguard.h"
 #include "passphrase.h"
+#include "process.h"
 #include "secure.h"
 #include "util.h"
 
@@ -138,20 +139,7 @@ static bool offline_for_safe_mode(void) {
         return false;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* ---- where things are ---- */
-
-static bool in_initrd(void) {
-        _cleanup_free_ char *p = NULL;
-
-        return path_with_root("/etc/initrd-release", &p) >= 0 && access(p, F_OK) == 0;
-}
 
 /* The root the keyring path is under: --root, else /sysroot in the initrd,
  * else /; prefixed by $REALMBOOT_ROOT (test hook) like every path read. */
@@ -225,109 +213,32 @@ static const char *ask_password_program(void) {
         return e && *e ? e : SYSTEMD_ASK_PASSWORD;
 }
 
-static void kill_and_reap(pid_t pid) {
-        (void) kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-}
-
-/* Runs systemd-ask-password once; the passphrase comes back through a pipe
- * into secure memory.  -ETIME past the deadline, -ENOKEY when it gave no
- * passphrase (cancelled, timed out, no agent). */
+/* One systemd-ask-password run, bounded by deadline; its answer in secure
+ * memory.  -ETIME: the deadline passed; -ENOKEY: cancelled, or no agent. */
 static int ask_once(const char *prompt, uint64_t deadline, char **ret, size_t *ret_len) {
-        _cleanup_secure_free_ char *buf = NULL;
+        _cleanup_(process_result_done_secret) ProcessResult res = { .exit_status = -1 };
         char timeout_arg[64];
-        int pipefd[2], status, r = 0;
-        size_t len = 0;
+        char *argv[] = { (char *) ask_password_program(), (char *) "--id=realmboot:keyring", (char *) "--icon=",
+                         timeout_arg, (char *) prompt, NULL };
         uint64_t now = now_usec();
-        pid_t pid;
+        int r;
 
         if (now >= deadline)
                 return -ETIME;
         snprintf(timeout_arg, sizeof timeout_arg, "--timeout=%llu",
                  (unsigned long long) ((deadline - now + 999999) / 1000000));
-        buf = secure_alloc(PASSPHRASE_MAX + 2);
-        if (!buf)
-                return -ENOMEM;
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return negative_errno();
-
-        pid = fork();
-        if (pid < 0) {
-                r = negative_errno();
-                close(pipefd[0]);
-                close(pipefd[1]);
-                return r;
-        }
-        if (pid == 0) {
-                const char *program = ask_password_program();
-                char *argv[] = { (char *) program, (char *) "--id=realmboot:keyring", (char *) "--icon=",
-                                 timeout_arg, (char *) prompt, NULL };
-                if (dup2(pipefd[1], STDOUT_FILENO) < 0)
-                        _exit(127);
-                execv(program, argv);
-                _exit(127);
-        }
-        close(pipefd[1]);
-
-        for (;;) {
-                struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-                uint64_t t = now_usec();
-                ssize_t n;
-
-                if (t >= deadline) {
-                        r = -ETIME;
-                        break;
-                }
-                n = poll(&pfd, 1, (int) MIN((deadline - t) / 1000 + 1, (uint64_t) INT32_MAX));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = negative_errno();
-                        break;
-                }
-                if (n == 0)
-                        continue;
-                n = read(pipefd[0], buf + len, PASSPHRASE_MAX + 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = negative_errno();
-                        break;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > PASSPHRASE_MAX) {
-                        r = -E2BIG;
-                        break;
-                }
-        }
-        close(pipefd[0]);
-        if (r < 0) {
-                kill_and_reap(pid);
-                return r;
-        }
-        /* stdout is closed: the child is exiting; wait, still bounded */
-        for (;;) {
-                pid_t w = waitpid(pid, &status, WNOHANG);
-                if (w == pid)
-                        break;
-                if (w < 0 && errno != EINTR)
-                        return negative_errno();
-                if (now_usec() >= deadline) {
-                        kill_and_reap(pid);
-                        return -ETIME;
-                }
-                nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
-        }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        /* one byte more than a passphrase may have: a longer answer is refused */
+        r = process_run(argv, deadline, PROCESS_STDOUT_SECRET, PASSPHRASE_MAX + 2, &res);
+        if (r == -EPROTO)
                 return -ENOKEY;
-        if (len > 0 && buf[len - 1] == '\n')
-                len--;
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
+        if (r < 0)
+                return r;
+        if (res.output_len > 0 && res.output[res.output_len - 1] == '\n')
+                res.output[--res.output_len] = 0;
+        if (res.output_len > PASSPHRASE_MAX)
+                return -E2BIG;
+        *ret_len = res.output_len;
+        *ret = TAKE_PTR(res.output);
         return 0;
 }
 
@@ -409,105 +320,139 @@ static int load_keys(const uint8_t *seed, KeyMode mode) {
 
 /* ---- main ---- */
 
+/* What run() ends with: each step logs what went wrong (one line with a
+ * MESSAGE_ID) and returns one of these, the one place they become the exit
+ * statuses of realmboot-unlock(8).  Anything else: EXIT_FAILURE_OTHER. */
+static const struct {
+        int error;
+        int status;
+} exit_statuses[] = {
+        { 0, EXIT_KEYS_LOADED },
+        { -ENOENT, EXIT_NO_KEYRING },           /* no keyring file */
+        { -EBADMSG, EXIT_BAD_KEYRING },         /* unreadable, or not a keyring */
+        { -EKEYREJECTED, EXIT_WRONG_PASSPHRASE },
+        { -ENOKEY, EXIT_NO_PASSPHRASE },        /* nothing cached, nobody answered */
+        { -EKEYREVOKED, EXIT_KERNEL_KEYS },     /* the kernel keyring refused a change */
+};
+
+static int exit_status_of(int r) {
+        for (size_t i = 0; i < ELEMENTSOF(exit_statuses); i++)
+                if (exit_statuses[i].error == r)
+                        return exit_statuses[i].status;
+        return EXIT_FAILURE_OTHER;
+}
+
+static KeyMode choose_mode(const RealmbootCmdline *cmdline, const RealmbootConfig *config, const char **ret_why) {
+        if (cmdline->safe_mode && offline_for_safe_mode()) {
+                *ret_why = "safe mode";
+                return KEY_MODE_PAIR;
+        }
+        if (cmdline->safe_mode) {
+                *ret_why = "safe mode, but the network is up";
+                return KEY_MODE_PUBLIC;
+        }
+        if (cmdline->key_mode != KEY_MODE_UNSET) {
+                *ret_why = "kernel command line";
+                return cmdline->key_mode;
+        }
+        *ret_why = "configuration";
+        return config->key_mode;
+}
+
+/* The keyring file: -ENOENT or -EBADMSG, logged. */
+static int read_keyring(const char *path, char **ret, size_t *ret_len) {
+        const char *reason = NULL;
+        int r;
+
+        r = read_full_file(path, KEYRING_MAX_SIZE, 0, ret, ret_len);
+        if (r == -ENOENT)
+                return log_struct_errno(LOG_WARNING, r, MID_NO_KEYRING, NULL,
+                                        "%s: no user keyring; RealmFS user keys not loaded.", path);
+        if (r >= 0 && keyring_check_size(*ret_len, &reason) >= 0)
+                return 0;
+        log_struct_errno(LOG_ERR, r < 0 ? r : EBADMSG, MID_BAD_KEYRING, NULL,
+                         "%s: unusable keyring: %s; RealmFS user keys not loaded.", path,
+                         r == -EFBIG ? "file too large to be a keyring" : r < 0 ? fileio_error(r) : reason);
+        return -EBADMSG;
+}
+
+/* The seed, with a cached passphrase or one asked for: -EBADMSG,
+ * -EKEYREJECTED or -ENOKEY, logged. */
+static int open_keyring(const uint8_t *data, size_t len, const char *path, uint64_t ask_timeout_sec,
+                        uint8_t **ret_seed) {
+        unsigned cached_tried = 0, asked_wrong = 0;
+        int r;
+
+        r = try_cached(data, len, path, ret_seed, &cached_tried);
+        if (r == -EKEYREJECTED || r == -ENOKEY || (r < 0 && r != -EBADMSG))
+                r = try_asking(data, len, path, ask_timeout_sec, ret_seed, &asked_wrong);
+        (void) sd_notify(false, "STATUS=");
+        if (r >= 0 || r == -EBADMSG)
+                return r; /* -EBADMSG: logged */
+        if (r == -EKEYREJECTED || cached_tried + asked_wrong > 0)
+                return log_struct_errno(LOG_ERR, EKEYREJECTED, MID_WRONG_PASSPHRASE, NULL,
+                                        "%s: no passphrase opened it (%u cached, %u typed); RealmFS user keys not "
+                                        "loaded.", path, cached_tried, asked_wrong);
+        log_struct_errno(LOG_ERR, r, MID_NO_PASSPHRASE, NULL,
+                         "%s: no passphrase available; RealmFS user keys not loaded.", path);
+        return -ENOKEY;
+}
+
 static int run(void) {
         _cleanup_free_ char *root = NULL, *keyring_path = NULL, *data = NULL;
         _cleanup_secure_free_ uint8_t *seed = NULL;
-        RealmbootConfig config = {};
-        RealmbootCmdline cmdline = {};
-        const char *reason = NULL, *mode_why;
-        unsigned cached_tried = 0, asked_wrong = 0;
+        _cleanup_(realmboot_config_done) RealmbootConfig config = {};
+        _cleanup_(realmboot_cmdline_done) RealmbootCmdline cmdline = {};
+        const char *mode_why;
         KeyMode mode;
         size_t len;
         int r;
 
-        if (realmboot_cmdline_load(&cmdline) < 0)
-                return EXIT_FAILURE_OTHER; /* logged as what it is */
+        r = realmboot_cmdline_load(&cmdline);
+        if (r < 0)
+                return r; /* logged as what it is */
         if (cmdline.debug)
                 log_set_max_level(LOG_DEBUG);
         if (cmdline.disable) {
                 log_notice("realmboot.disable on the kernel command line: not loading keys.");
-                realmboot_cmdline_done(&cmdline);
-                return EXIT_KEYS_LOADED;
+                return 0;
         }
-        if (find_root(&root) < 0)
-                return log_oom(), EXIT_FAILURE_OTHER;
+        r = find_root(&root);
+        if (r < 0)
+                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the root path: %m");
         load_config(root, &config);
-
-        if (cmdline.safe_mode && offline_for_safe_mode())
-                mode = KEY_MODE_PAIR, mode_why = "safe mode";
-        else if (cmdline.safe_mode)
-                mode = KEY_MODE_PUBLIC, mode_why = "safe mode, but the network is up";
-        else if (cmdline.key_mode != KEY_MODE_UNSET)
-                mode = cmdline.key_mode, mode_why = "kernel command line";
-        else
-                mode = config.key_mode, mode_why = "configuration";
-        realmboot_cmdline_done(&cmdline);
+        mode = choose_mode(&cmdline, &config, &mode_why);
         log_debug("Key mode %s (%s), target keyring %s.", key_mode_to_string(mode), mode_why, arg_target_name);
-
         r = path_join(root, config.keyring, &keyring_path);
-        if (r < 0) {
-                realmboot_config_done(&config);
-                return log_oom(), EXIT_FAILURE_OTHER;
-        }
+        if (r < 0)
+                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the keyring path: %m");
 
         r = already_loaded(mode);
-        if (r != 0) {
-                realmboot_config_done(&config);
-                if (r < 0)
-                        return EXIT_KERNEL_KEYS;
+        if (r < 0)
+                return -EKEYREVOKED; /* logged */
+        if (r > 0) {
                 log_info("User keys already in %s (key mode %s): nothing to do.", arg_target_name,
                          key_mode_to_string(mode));
-                return EXIT_KEYS_LOADED;
+                return 0;
         }
-
-        r = read_full_file(keyring_path, KEYRING_MAX_SIZE, 0, &data, &len);
-        if (r == -ENOENT) {
-                log_struct_errno(LOG_WARNING, r, MID_NO_KEYRING, NULL,
-                                 "%s: no user keyring; RealmFS user keys not loaded.", keyring_path);
-                realmboot_config_done(&config);
-                return EXIT_NO_KEYRING;
-        }
-        if (r < 0 || keyring_check_size(len, &reason) < 0) {
-                log_struct_errno(LOG_ERR, r < 0 ? r : EBADMSG, MID_BAD_KEYRING, NULL,
-                                 "%s: unusable keyring: %s; RealmFS user keys not loaded.", keyring_path,
-                                 r == -EFBIG ? "file too large to be a keyring" : r < 0 ? fileio_error(r) : reason);
-                realmboot_config_done(&config);
-                return EXIT_BAD_KEYRING;
-        }
-
-        r = try_cached((const uint8_t *) data, len, keyring_path, &seed, &cached_tried);
-        if (r == -EKEYREJECTED || r == -ENOKEY || (r < 0 && r != -EBADMSG))
-                r = try_asking((const uint8_t *) data, len, keyring_path, config.ask_timeout_sec, &seed,
-                               &asked_wrong);
-        (void) sd_notify(false, "STATUS=");
-        realmboot_config_done(&config);
-
-        if (r == -EBADMSG)
-                return EXIT_BAD_KEYRING; /* logged */
-        if (r == -EKEYREJECTED || (r < 0 && cached_tried + asked_wrong > 0)) {
-                log_struct_errno(LOG_ERR, EKEYREJECTED, MID_WRONG_PASSPHRASE, NULL,
-                                 "%s: no passphrase opened it (%u cached, %u typed); RealmFS user keys not loaded.",
-                                 keyring_path, cached_tried, asked_wrong);
-                return EXIT_WRONG_PASSPHRASE;
-        }
-        if (r < 0) {
-                log_struct_errno(LOG_ERR, r, MID_NO_PASSPHRASE, NULL,
-                                 "%s: no passphrase available; RealmFS user keys not loaded.", keyring_path);
-                return EXIT_NO_PASSPHRASE;
-        }
-
+        r = read_keyring(keyring_path, &data, &len);
+        if (r < 0)
+                return r;
+        r = open_keyring((const uint8_t *) data, len, keyring_path, config.ask_timeout_sec, &seed);
+        if (r < 0)
+                return r;
         r = load_keys(seed, mode);
         if (r < 0) {
                 log_struct_errno(LOG_ERR, r, MID_KERNEL_KEYS, NULL, "Cannot load the user keys into %s: %m",
                                  arg_target_name);
-                return EXIT_KERNEL_KEYS;
+                return -EKEYREVOKED;
         }
         log_struct_errno(LOG_INFO, 0, MID_KEYS_LOADED,
                          mode == KEY_MODE_PAIR ? "REALMBOOT_KEY_MODE=pair" : "REALMBOOT_KEY_MODE=public",
                          "Loaded the RealmFS user %s into %s (key mode %s, %s).",
                          mode == KEY_MODE_PAIR ? "key pair" : "public key", arg_target_name,
                          key_mode_to_string(mode), mode_why);
-        return EXIT_KEYS_LOADED;
+        return 0;
 }
 
 int main(int argc, char **argv) {
@@ -521,5 +466,5 @@ int main(int argc, char **argv) {
                 log_error("Cannot initialize libsodium.");
                 return EXIT_FAILURE_OTHER;
         }
-        return run();
+        return exit_status_of(run());
 }

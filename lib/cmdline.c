@@ -9,7 +9,6 @@
 #include "util.h"
 
 #define SAFE_MODE_TARGET "realmboot-safe-mode.target"
-#define USER_CHANNEL "realmfs-user"
 
 KeyMode key_mode_from_string(const char *s) {
         if (s && streq(s, "pair"))
@@ -162,10 +161,10 @@ static void add_channel(RealmbootCmdline *c, const char *key, const char *value)
                 return;
         }
         memcpy(ch.name, value, n);
-        if (streq(ch.name, USER_CHANNEL)) {
+        if (streq(ch.name, REALMFS_USER_CHANNEL)) {
                 /* the user key is trusted only from the kernel keyring */
                 log_warning("Kernel command line: %s: channel %s cannot be set on the command line, ignoring",
-                            key, USER_CHANNEL);
+                            key, REALMFS_USER_CHANNEL);
                 return;
         }
         if (!realmfs_name_is_valid(ch.name)) {

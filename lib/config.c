@@ -242,7 +242,7 @@ static int parse_channels(const char *path, const TomlValue *t, RealmbootConfig 
                         r = bad_value(path, v, "channels", name, "too many channels");
                         break;
                 }
-                if (!realmfs_name_is_valid(name) || streq(name, "realmfs-user")) {
+                if (!realmfs_name_is_valid(name) || streq(name, REALMFS_USER_CHANNEL)) {
                         r = bad_value(path, v, "channels", name, "invalid channel name");
                         continue;
                 }
@@ -260,7 +260,7 @@ static int parse_channels(const char *path, const TomlValue *t, RealmbootConfig 
 
 int realmboot_config_load(const char *path, RealmbootConfig *ret) {
         _cleanup_free_ char *rooted = NULL, *text = NULL, *error = NULL;
-        TomlValue *doc = NULL;
+        _cleanup_(toml_freep) TomlValue *doc = NULL;
         size_t len;
         int r, result = 0;
 
@@ -270,7 +270,8 @@ int realmboot_config_load(const char *path, RealmbootConfig *ret) {
         if (!path) {
                 r = path_with_root(REALMBOOT_CONFIG_PATH, &rooted);
                 if (r < 0)
-                        return log_oom();
+                        return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the path of %s: %m",
+                                                                          REALMBOOT_CONFIG_PATH);
                 path = rooted;
         }
 
@@ -306,14 +307,11 @@ int realmboot_config_load(const char *path, RealmbootConfig *ret) {
                         log_warning("%s:%u:%u: unknown table [%s], ignored", path, t->line, t->column, name);
                         r = 0;
                 }
-                if (r == -ENOMEM) {
-                        toml_free(doc);
+                if (r == -ENOMEM)
                         return log_oom();
-                }
                 if (r < 0)
                         result = r;
         }
-        toml_free(doc);
         return result;
 }
 
@@ -357,7 +355,7 @@ static int realm_bool(const TomlValue *doc, const RealmEntry *e, const char *key
  * skipped. */
 static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
         _cleanup_free_ char *text = NULL, *error = NULL;
-        TomlValue *doc = NULL;
+        _cleanup_(toml_freep) TomlValue *doc = NULL;
         const TomlValue *v;
         size_t len;
         int r;
@@ -378,115 +376,123 @@ static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
                 return -EBADMSG;
         }
 
-        r = 0;
         if ((v = toml_table_get(doc, "realmfs"))) {
-                if (v->type != TOML_STRING || !realmfs_name_is_valid(v->string.data)) {
-                        log_error("%s:%u:%u: realmfs: not a valid RealmFS name; skipping realm %s", e->config_path,
-                                  v->line, v->column, e->name);
-                        r = -EBADMSG;
-                } else if (set_str(&e->realmfs, v->string.data) < 0)
-                        r = -ENOMEM;
+                if (v->type != TOML_STRING || !realmfs_name_is_valid(v->string.data))
+                        return log_error_errno(EBADMSG, "%s:%u:%u: realmfs: not a valid RealmFS name; skipping realm %s",
+                                               e->config_path, v->line, v->column, e->name);
+                if (set_str(&e->realmfs, v->string.data) < 0)
+                        return -ENOMEM;
         }
-        if (r >= 0)
-                r = realm_bool(doc, e, "autostart", &e->autostart);
-        if (r >= 0)
-                r = realm_bool(doc, e, "boot", &e->boot);
-        toml_free(doc);
-        return r;
+        r = realm_bool(doc, e, "autostart", &e->autostart);
+        if (r < 0)
+                return r;
+        return realm_bool(doc, e, "boot", &e->boot);
 }
 
 static int string_compare(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+typedef struct NameList {
+        char **names;
+        size_t n;
+} NameList;
+
+static void name_list_done(NameList *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->names[i]);
+        free(l->names);
+        *l = (NameList) {};
+}
+
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
 /* The realm-* entries of dir, sorted: realms are read (and problems
  * logged) in a stable order, whatever the filesystem's order. */
-static int list_realm_dirs(const char *dir, char ***ret, size_t *ret_n) {
-        char **names = NULL;
-        size_t n = 0, cap = 0;
+static int list_realm_dirs(const char *dir, NameList *ret) {
+        _cleanup_(name_list_done) NameList l = {};
+        _cleanup_(closedirp) DIR *d = opendir(dir);
         struct dirent *de;
-        DIR *d = opendir(dir);
+        size_t cap = 0;
 
         if (!d)
                 return negative_errno();
         while ((de = readdir(d))) {
                 if (!string_has_prefix(de->d_name, "realm-"))
                         continue;
-                if (n == cap) {
-                        char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
+                if (l.n == cap) {
+                        char **nn = realloc(l.names, (cap = cap ? cap * 2 : 64) * sizeof *l.names);
                         if (!nn)
-                                goto oom;
-                        names = nn;
+                                return -ENOMEM;
+                        l.names = nn;
                 }
-                if (!(names[n] = strdup(de->d_name)))
-                        goto oom;
-                n++;
+                if (!(l.names[l.n] = strdup(de->d_name)))
+                        return -ENOMEM;
+                l.n++;
         }
-        closedir(d);
-        if (n > 0)
-                qsort(names, n, sizeof *names, string_compare);
-        *ret = names;
-        *ret_n = n;
+        if (l.n > 0)
+                qsort(l.names, l.n, sizeof *l.names, string_compare);
+        *ret = l;
+        l = (NameList) {};
         return 0;
-oom:
-        closedir(d);
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
-        return -ENOMEM;
+}
+
+/* One realm-NAME entry into e: 1 when it is a realm, 0 when it is skipped
+ * (logged), -ENOMEM. */
+static int realm_scan_one(const RealmbootConfig *c, const char *dir, const char *entry, RealmEntry *e) {
+        const char *name = entry + strlen("realm-");
+        int r;
+
+        if (!realm_name_is_valid(name)) {
+                log_warning("%s/%s: invalid realm name, skipping", dir, entry);
+                return 0;
+        }
+        e->name = strdup(name);
+        if (!e->name || asprintf(&e->config_path, "%s/%s/config", dir, entry) < 0) {
+                e->config_path = NULL;
+                realm_entry_clear(e);
+                return -ENOMEM;
+        }
+        r = realm_read_config(c, e);
+        if (r < 0) {
+                realm_entry_clear(e);
+                return r == -ENOMEM ? r : 0; /* skipped (logged); the others go on */
+        }
+        return 1;
 }
 
 int realm_scan(const RealmbootConfig *c, RealmEntry **ret, size_t *ret_n) {
         _cleanup_free_ char *dir = NULL;
-        RealmEntry *entries = NULL;
-        char **names = NULL;
-        size_t n = 0, n_names = 0;
+        _cleanup_(name_list_done) NameList names = {};
+        RealmEntry *entries;
+        size_t n = 0;
         int r;
 
         *ret = NULL;
         *ret_n = 0;
         r = path_with_root(c->realms_directory, &dir);
         if (r < 0)
-                return log_oom();
-        r = list_realm_dirs(dir, &names, &n_names);
+                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the realm directory path: %m");
+        r = list_realm_dirs(dir, &names);
         if (r == -ENOENT)
                 return 0;
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
                 return log_error_errno(r, "%s: cannot read realm directory: %m", dir);
-        entries = calloc(n_names ? n_names : 1, sizeof *entries);
+        entries = calloc(names.n ? names.n : 1, sizeof *entries);
         if (!entries)
-                r = -ENOMEM;
-
-        for (size_t i = 0; r >= 0 && i < n_names; i++) {
-                const char *name = names[i] + strlen("realm-");
-                RealmEntry e = {};
-
-                if (!realm_name_is_valid(name)) {
-                        log_warning("%s/%s: invalid realm name, skipping", dir, names[i]);
-                        continue;
-                }
-                e.name = strdup(name);
-                if (!e.name || asprintf(&e.config_path, "%s/%s/config", dir, names[i]) < 0) {
-                        e.config_path = NULL;
-                        r = -ENOMEM;
-                } else
-                        r = realm_read_config(c, &e);
-                if (r < 0) {
-                        realm_entry_clear(&e);
-                        if (r != -ENOMEM)
-                                r = 0; /* this realm is skipped (logged); the others go on */
-                        continue;
-                }
-                entries[n++] = e;
-        }
-        for (size_t i = 0; i < n_names; i++)
-                free(names[i]);
-        free(names);
-        if (r < 0) {
-                realm_entries_free(entries, n);
                 return log_oom();
+        for (size_t i = 0; i < names.n; i++) {
+                r = realm_scan_one(c, dir, names.names[i], &entries[n]);
+                if (r < 0) {
+                        realm_entries_free(entries, n);
+                        return log_oom();
+                }
+                n += (size_t) r;
         }
         *ret = entries;
         *ret_n = n;

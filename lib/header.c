@@ -165,14 +165,14 @@ static int get_string(const TomlValue *doc, const char *filename, const char *ke
         return 0;
 }
 
-static int get_hex32(const TomlValue *doc, const char *filename, const char *key, uint8_t out[32],
+static int get_hex32(const TomlValue *doc, const char *filename, const char *key, uint8_t out[VERITY_ROOT_SIZE],
                      bool *found, char **error) {
         const char *s = NULL;
         int r = get_string(doc, filename, key, &s, error);
 
         if (r < 0 || !s)
                 return r;
-        if (hex_decode(s, out, 32) < 0)
+        if (hex_decode(s, out, VERITY_ROOT_SIZE) < 0)
                 return metainfo_error(error, filename, toml_table_get(doc, key),
                                       "expected 64 hex digits for", key);
         *found = true;
@@ -181,7 +181,7 @@ static int get_hex32(const TomlValue *doc, const char *filename, const char *key
 
 int realmfs_metainfo_parse(const char *text, size_t len, const char *filename, RealmfsMetainfo *ret,
                            char **error) {
-        RealmfsMetainfo m = {};
+        _cleanup_(realmfs_metainfo_done) RealmfsMetainfo m = {};
         const TomlValue *v;
         bool has_salt = false, has_root = false;
         int r;
@@ -198,33 +198,26 @@ int realmfs_metainfo_parse(const char *text, size_t len, const char *filename, R
             (r = get_string(m.doc, filename, "shasum", &m.shasum, error)) < 0 ||
             (r = get_hex32(m.doc, filename, "verity-salt", m.verity.salt, &has_salt, error)) < 0 ||
             (r = get_hex32(m.doc, filename, "verity-root", m.verity.root_hash, &has_root, error)) < 0)
-                goto fail;
+                return r;
 
         v = toml_table_get(m.doc, "version");
         if (v) {
-                if (v->type != TOML_INTEGER || v->integer < 0) {
-                        r = metainfo_error(error, filename, v, "expected a non-negative integer for", "version");
-                        goto fail;
-                }
+                if (v->type != TOML_INTEGER || v->integer < 0)
+                        return metainfo_error(error, filename, v, "expected a non-negative integer for", "version");
                 m.version = v->integer;
         }
         v = toml_table_get(m.doc, "nblocks");
         if (v) {
                 /* Bound it so nblocks*4096 plus the hash area cannot overflow. */
-                if (v->type != TOML_INTEGER || v->integer <= 0 || v->integer > (INT64_C(1) << 40)) {
-                        r = metainfo_error(error, filename, v, "expected a positive block count for", "nblocks");
-                        goto fail;
-                }
+                if (v->type != TOML_INTEGER || v->integer <= 0 || v->integer > (INT64_C(1) << 40))
+                        return metainfo_error(error, filename, v, "expected a positive block count for", "nblocks");
                 m.nblocks = (uint64_t) v->integer;
         }
         m.verity.nblocks = m.nblocks;
         m.has_verity = has_salt && has_root;
         *ret = m;
+        m = (RealmfsMetainfo) {};
         return 0;
-
-fail:
-        toml_free(m.doc);
-        return r;
 }
 
 void realmfs_metainfo_done(RealmfsMetainfo *m) {

@@ -19,16 +19,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "names.h"
 #include "toml.h"
 #include "verity.h"
 
+/* data and hash blocks, and the header, are 4096 bytes */
+#define REALMFS_BLOCK_SIZE 4096u
 #define REALMFS_HEADER_SIZE 4096u
 #define REALMFS_METAINFO_OFFSET 8u
 #define REALMFS_SIGNATURE_SIZE 64u
 #define REALMFS_METAINFO_MAX (REALMFS_HEADER_SIZE - REALMFS_METAINFO_OFFSET - REALMFS_SIGNATURE_SIZE)
 #define REALMFS_PUBLIC_KEY_SIZE 32u
 #define REALMFS_SEED_SIZE 32u
-#define REALMFS_USER_CHANNEL "realmfs-user"
 
 enum {
         REALMFS_STATUS_INVALID = 0,

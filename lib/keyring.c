@@ -31,7 +31,7 @@ static int derive_key(const char *passphrase, size_t passphrase_len, const uint8
  * TOML_PARSE_SECURE so the hex seed never sits in ordinary memory. */
 int keyring_parse_plaintext(const char *text, size_t len, uint8_t **ret_seed, const char **reason) {
         _cleanup_secure_free_ uint8_t *seed = NULL;
-        TomlValue *doc = NULL;
+        _cleanup_(toml_freep) TomlValue *doc = NULL;
         const TomlValue *keypairs;
         const char *hex = NULL;
         int r;
@@ -44,30 +44,21 @@ int keyring_parse_plaintext(const char *text, size_t len, uint8_t **ret_seed, co
         keypairs = toml_table_get(doc, "keypairs");
         if (!keypairs || keypairs->type != TOML_TABLE) {
                 *reason = "decrypted keyring has no [keypairs] table";
-                r = -EBADMSG;
-                goto out;
+                return -EBADMSG;
         }
-        r = toml_table_get_string(keypairs, KEYRING_USER_KEY, &hex);
-        if (r < 0) {
+        if (toml_table_get_string(keypairs, KEYRING_USER_KEY, &hex) < 0) {
                 *reason = "decrypted keyring has no realmfs-user string in [keypairs]";
-                r = -EBADMSG;
-                goto out;
+                return -EBADMSG;
         }
         seed = secure_alloc(KEYRING_SEED_SIZE);
-        if (!seed) {
-                r = -ENOMEM;
-                goto out;
-        }
+        if (!seed)
+                return -ENOMEM;
         if (hex_decode(hex, seed, KEYRING_SEED_SIZE) < 0) {
                 *reason = "realmfs-user in the keyring is not 64 hex digits";
-                r = -EBADMSG;
-                goto out;
+                return -EBADMSG;
         }
         *ret_seed = TAKE_PTR(seed);
-        r = 0;
-out:
-        toml_free(doc);
-        return r;
+        return 0;
 }
 
 int keyring_open_with_key(const uint8_t *data, size_t len, const uint8_t key[KEYRING_KEY_SIZE],

@@ -23,10 +23,9 @@ void log_setup(const char *ident, LogTarget target);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 
-/* Extra journal fields for the next structured message, e.g.
- * log_struct(LOG_ERR, "REALMBOOT_IMAGE=%s", path, MESSAGE_ID(...), ...).
- * The variadic list is pairs of "FIELD=fmt" strings consumed by
- * sd_journal_send(); it must end with NULL.  On stderr only MESSAGE is shown. */
+/* The functions behind the macros below; MESSAGE_ID and one extra
+ * "FIELD=value" go to the journal with log_struct_errno().  On stderr and
+ * the kernel log only the message is shown. */
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *format, ...) _printf_(6, 7);
 int log_struct_internal(int level, int error, const char *file, int line, const char *func,

@@ -12,6 +12,10 @@
 
 #define REALMFS_NAME_MAX 40
 
+/* The channel of images sealed with the user key: never a configured or
+ * command-line channel. */
+#define REALMFS_USER_CHANNEL "realmfs-user"
+
 bool realmfs_name_is_valid(const char *name);
 bool realm_name_is_valid(const char *name);
 

@@ -120,6 +120,12 @@ char *escape_control(const char *s, const char *keep, char *out, size_t out_size
         return out;
 }
 
+bool in_initrd(void) {
+        _cleanup_free_ char *p = NULL;
+
+        return path_with_root("/etc/initrd-release", &p) >= 0 && access(p, F_OK) == 0;
+}
+
 int safe_atou64(const char *s, uint64_t *ret) {
         uint64_t v = 0;
 

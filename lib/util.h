@@ -39,6 +39,10 @@ bool path_is_safe(const char *p, const char **reason);
  * journal line.  Truncates to fit; returns out. */
 char *escape_control(const char *s, const char *keep, char *out, size_t out_size);
 
+/* Whether this runs in an initrd: /etc/initrd-release exists (under
+ * $REALMBOOT_ROOT in test-hooks builds), as systemd's in_initrd(). */
+bool in_initrd(void);
+
 /* Safe integer parsing of a whole string. */
 int safe_atou64(const char *s, uint64_t *ret);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <libcryptsetup.h>
 
+#include "header.h"
 #include "log.h"
 #include "verity.h"
 

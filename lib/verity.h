@@ -10,7 +10,6 @@
  * the hash area right after the data.  The device given here starts at the
  * data (for an image: a loop device at offset 4096, see loop.h). */
 
-#define REALMFS_BLOCK_SIZE 4096u
 #define VERITY_SALT_SIZE 32u
 #define VERITY_ROOT_SIZE 32u
 
