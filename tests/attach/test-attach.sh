@@ -15,14 +15,19 @@ fi
 ctl=$1
 . "$(dirname "$0")/../lib.sh"
 test_begin attach
-expect() { # exit description -- command...
-        local want=$1 desc=$2; shift 3
+expect() { # exit description [words] -- command...: for a failure, one stderr line holding words
+        local want=$1 desc=$2 words=
+        shift 2
+        if [ "$1" != -- ]; then words=$1; shift; fi
+        shift
         "$@" >"$work/out" 2>"$work/err"
         local got=$?
         if [ "$got" -ne "$want" ]; then
                 fail "$desc: exit $got, expected $want: $(head -3 "$work/err")"
         elif [ "$want" -ne 0 ] && [ "$(wc -l <"$work/err")" -ne 1 ]; then
                 fail "$desc: expected one line on stderr: $(cat "$work/err")"
+        elif [ "$want" -ne 0 ] && { [ -z "$words" ] || ! grep -qF -- "$words" "$work/err"; }; then
+                fail "$desc: expected \"$words\" in: $(cat "$work/err")"
         else
                 ok "$desc $( [ "$want" -ne 0 ] && cat "$work/err")"
         fi
@@ -67,30 +72,31 @@ n=$(grep -c "main-realmfs.img" "$work/strace")
 [ "$n" -eq 1 ] && grep -q "openat(.*main-realmfs.img\", O_RDONLY" "$work/strace" &&
         ok "attach --dry-run names the image path once (one open)" ||
         fail "the image path is used $n times: $(grep main-realmfs.img "$work/strace" | cut -c1-120)"
-expect 1 "dry run: channel image without the channel key" -- "$ctl" attach --dry-run vendor
+expect 1 "dry run: channel image without the channel key" 'no trusted key for channel "vendor"' -- "$ctl" attach --dry-run vendor
 REALMBOOT_CMDLINE="realmboot.channel=vendor:$vpk" expect 0 "dry run: channel key from the command line" -- "$ctl" attach --dry-run vendor
 mkdir -p "$root/etc/realmboot"
 printf '[realms]\nimages = "/storage/realms/realmfs-images"\n[channels]\nvendor = "%s"\n' "$vpk" >"$root/etc/realmboot/realmboot.conf"
 expect 0 "dry run: channel key from the config" -- "$ctl" attach --dry-run vendor
 printf '[channels]\nvendor = "%s"\n' "$pk" >"$root/etc/realmboot/realmboot.conf"
-expect 1 "dry run: wrong channel key in the config" -- "$ctl" attach --dry-run vendor
+expect 1 "dry run: wrong channel key in the config" 'signature does not verify with any trusted key' -- "$ctl" attach --dry-run vendor
 rm "$root/etc/realmboot/realmboot.conf"
 keyctl clear @s
-expect 1 "dry run: no kernel key, no trust" -- "$ctl" attach --dry-run main
+expect 1 "dry run: no kernel key, no trust" 'no trusted key for channel "realmfs-user"' -- "$ctl" attach --dry-run main
 /usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$pk" | keyctl padd user realmfs-user-public @s >/dev/null
 
 nb=$(field "$images/main-realmfs.img" nblocks)
 mlen=$(/usr/bin/python3 -c 'import sys; h=open(sys.argv[1],"rb").read(8); print(h[6]<<8|h[7])' "$images/main-realmfs.img")
 mkdir -p "$work/alt/storage/realms/realmfs-images"
 alt=$work/alt/storage/realms/realmfs-images/main-realmfs.img
-for t in "sig:$((8 + mlen + 3)):signature" "meta:$((8 + 30)):metainfo" "sb:$((4096 + nb * 4096 + 100)):verity superblock salt"; do
+for t in "sig:$((8 + mlen + 3)):signature:signature does not verify" "meta:$((8 + 30)):metainfo:(header metainfo)" \
+         "sb:$((4096 + nb * 4096 + 100)):verity superblock salt:superblock salt disagrees"; do
         cp "$images/main-realmfs.img" "$alt"
         flip "$alt" "$(echo "$t" | cut -d: -f2)"
-        REALMBOOT_ROOT=$work/alt expect 1 "dry run refuses a flipped byte in the $(echo "$t" | cut -d: -f3)" -- "$ctl" attach --dry-run main
+        REALMBOOT_ROOT=$work/alt expect 1 "dry run refuses a flipped byte in the $(echo "$t" | cut -d: -f3)" "$(echo "$t" | cut -d: -f4)" -- "$ctl" attach --dry-run main
 done
 cp "$images/main-realmfs.img" "$alt"
 unsign_image "$alt"
-REALMBOOT_ROOT=$work/alt expect 1 "dry run refuses an unsigned image" -- "$ctl" attach --dry-run main
+REALMBOOT_ROOT=$work/alt expect 1 "dry run refuses an unsigned image" 'image is not signed' -- "$ctl" attach --dry-run main
 REALMBOOT_ROOT=$work/alt REALMBOOT_CMDLINE="realmboot.nosignatures" expect 0 "realmboot.nosignatures skips only the signature check" -- "$ctl" attach --dry-run main
 grep -q "NOT checking the image signature" "$work/err" && grep -q "NOT CHECKED" "$work/out" && ok "nosignatures is loud" || fail "nosignatures not loud: $(cat "$work/err")"
 flip "$alt" $((4096 + nb * 4096 + 100))
@@ -98,11 +104,11 @@ REALMBOOT_ROOT=$work/alt REALMBOOT_CMDLINE="citadel.nosignatures" "$ctl" attach 
 [ $? -eq 1 ] && grep -q "superblock salt disagrees" "$work/err" && ok "citadel.nosignatures still refuses a superblock that disagrees" ||
         fail "nosignatures + bad superblock: $(cat "$work/err")"
 cp "$images/main-realmfs.img" "$images/other-realmfs.img"
-expect 1 "dry run: image renamed (metainfo names another)" -- "$ctl" attach --dry-run other
-expect 1 "dry run: missing image" -- "$ctl" attach --dry-run nothere
-expect 1 "invalid name" -- "$ctl" attach --dry-run ../etc
-expect 2 "attach without a name" -- "$ctl" attach
-expect 2 "detach with two names" -- "$ctl" detach a b
+expect 1 "dry run: image renamed (metainfo names another)" 'does not match the file name (other)' -- "$ctl" attach --dry-run other
+expect 1 "dry run: missing image" 'nothere-realmfs.img: No such file or directory' -- "$ctl" attach --dry-run nothere
+expect 1 "invalid name" 'Invalid RealmFS name "../etc"' -- "$ctl" attach --dry-run ../etc
+expect 2 "attach without a name" 'attach: expected NAME' -- "$ctl" attach
+expect 2 "detach with two names" 'detach: expected NAME' -- "$ctl" detach a b
 
 # --- the unit as systemd runs it: ExecStart=/ExecStop= of the shipped
 # realmfs-verity@.service for the instance the generator writes for
@@ -129,7 +135,7 @@ before=$(losetup -a 2>/dev/null | grep -c "$images" || true)
 if grep -q device-mapper /proc/misc 2>/dev/null; then
         echo "device-mapper present: the real attach is exercised in the VM tests, not here"
 else
-        expect 1 "attach without device-mapper fails cleanly" -- "$ctl" attach main
+        expect 1 "attach without device-mapper fails cleanly" 'main-realmfs.img: ' -- "$ctl" attach main
         after=$(losetup -a 2>/dev/null | grep -c "$images" || true)
         [ "$after" -eq "$before" ] && ok "no loop device left behind" || fail "loop devices left: $(losetup -a | grep "$images")"
 fi

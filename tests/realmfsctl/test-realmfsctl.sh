@@ -14,17 +14,26 @@ ctl=$1
 . "$(dirname "$0")/../lib.sh"
 test_begin realmfsctl
 
-# expect EXIT DESCRIPTION -- COMMAND...: exit status must match; for exit 1
-# stderr must be exactly one line (no crash: a signal gives 128+).
+# expect EXIT DESCRIPTION [WORDS] -- COMMAND...: exit status must match; for
+# a failure (exit 1 or 2) stderr must be exactly one line (no crash: a
+# signal gives 128+) and hold WORDS, a piece of the expected message, so
+# that the test fails when the error is another one.
 expect() {
-        local want=$1 desc=$2; shift 3
+        local want=$1 desc=$2 words=
+        shift 2
+        if [ "$1" != -- ]; then words=$1; shift; fi
+        shift
         "$@" >"$work/out" 2>"$work/err"
         local got=$? lines
         lines=$(wc -l <"$work/err")
         if [ "$got" -ne "$want" ]; then
                 fail "$desc: exit $got, expected $want; stderr: $(head -3 "$work/err")"
-        elif [ "$want" -eq 1 ] && [ "$lines" -ne 1 ]; then
+        elif [ "$want" -ne 0 ] && [ "$lines" -ne 1 ]; then
                 fail "$desc: $lines lines on stderr, expected one: $(cat "$work/err")"
+        elif [ "$want" -ne 0 ] && [ -z "$words" ]; then
+                fail "$desc: the test names no expected message (got: $(cat "$work/err"))"
+        elif [ "$want" -ne 0 ] && ! grep -qF -- "$words" "$work/err"; then
+                fail "$desc: expected \"$words\" in: $(cat "$work/err")"
         else
                 ok "$desc${lines:+ }$( [ "$want" -ne 0 ] && head -1 "$work/err")"
         fi
@@ -58,26 +67,26 @@ expect 0 "--help" -- "$ctl" --help
 expect 0 "--version" -- "$ctl" --version
 grep -qx "realmfsctl [0-9.]* +TEST-HOOKS" "$work/out" && ok "--version says +TEST-HOOKS (this test needs a test-hooks build)" ||
         fail "--version: $(cat "$work/out")"
-expect 2 "no command" -- "$ctl"
-expect 2 "unknown command" -- "$ctl" frobnicate
-expect 2 "unknown option" -- "$ctl" inspect --frob x
-expect 2 "verify bad --public-key hex" -- "$ctl" verify --public-key 12zz "$work/img/x-realmfs.img"
+expect 2 "no command" 'missing command' -- "$ctl"
+expect 2 "unknown command" 'unknown command' -- "$ctl" frobnicate
+expect 2 "unknown option" 'inspect: unknown option' -- "$ctl" inspect --frob x
+expect 2 "verify bad --public-key hex" 'verify: --public-key needs 64 hex digits' -- "$ctl" verify --public-key 12zz "$work/img/x-realmfs.img"
 
 # --- keyring
 kr=$work/keyring
 expect 0 "keyring init" -- "$ctl" keyring init --keyring "$kr" --passphrase-file "$work/pass"
 [ "$(stat -c %a "$kr")" = 600 ] && ok "keyring mode 0600" || fail "keyring mode $(stat -c %a "$kr")"
-expect 1 "keyring init refuses to overwrite" -- "$ctl" keyring init --keyring "$kr" --passphrase-file "$work/pass"
+expect 1 "keyring init refuses to overwrite" 'already exists, not overwriting' -- "$ctl" keyring init --keyring "$kr" --passphrase-file "$work/pass"
 pk=$("$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass")
 [[ $pk =~ ^[0-9a-f]{64}$ ]] && ok "show-public prints 64 hex" || fail "show-public printed '$pk'"
-expect 1 "show-public wrong passphrase" -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass2"
+expect 1 "show-public wrong passphrase" 'wrong passphrase or damaged keyring' -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass2"
 [ ! -s "$work/out" ] && ok "nothing on stdout after a wrong passphrase" || fail "stdout not empty"
-expect 1 "keyring missing file" -- "$ctl" keyring show-public --keyring "$work/none" --passphrase-file "$work/pass"
+expect 1 "keyring missing file" 'cannot read keyring: No such file or directory' -- "$ctl" keyring show-public --keyring "$work/none" --passphrase-file "$work/pass"
 head -c 40 "$kr" >"$work/short-keyring"
-expect 1 "keyring truncated" -- "$ctl" keyring show-public --keyring "$work/short-keyring" --passphrase-file "$work/pass"
+expect 1 "keyring truncated" 'file too short to be a keyring' -- "$ctl" keyring show-public --keyring "$work/short-keyring" --passphrase-file "$work/pass"
 expect 0 "keyring passwd" -- "$ctl" keyring passwd --keyring "$kr" --passphrase-file "$work/pass" --new-passphrase-file "$work/pass2"
 [ "$("$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass2")" = "$pk" ] && ok "same key after passwd" || fail "key changed by passwd"
-expect 1 "old passphrase rejected after passwd" -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass"
+expect 1 "old passphrase rejected after passwd" 'wrong passphrase or damaged keyring' -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file "$work/pass"
 expect 0 "keyring passwd back" -- "$ctl" keyring passwd --keyring "$kr" --passphrase-file "$work/pass2" --new-passphrase-file "$work/pass"
 [ -z "$(ls -A "$work" | grep '^\.#')" ] && ok "no temporary files left" || fail "temporary files left: $(ls -A "$work")"
 
@@ -98,7 +107,7 @@ assert d["tag"] == m["verity-root"][:8]
 PY
 expect 0 "verify with --public-key" -- "$ctl" verify --public-key "$pk" "$img"
 other=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-expect 1 "verify with an untrusted key" -- "$ctl" verify --public-key "$other" "$img"
+expect 1 "verify with an untrusted key" 'signature does not verify with any trusted key' -- "$ctl" verify --public-key "$other" "$img"
 # one open of the image: header, data and hash tree (the loop device) all
 # come from that descriptor
 strace -f -e trace=%file -o "$work/strace" "$ctl" verify --public-key "$pk" "$img" >/dev/null 2>&1
@@ -106,7 +115,7 @@ n=$(grep -c "main-realmfs.img" "$work/strace")
 [ "$n" -eq 1 ] && ok "verify names the image path once (one open, the loop device over that fd)" ||
         fail "the image path is used $n times: $(grep main-realmfs.img "$work/strace" | cut -c1-120)"
 expect 0 "verify with two keys, one right" -- "$ctl" verify --public-key "$other" --public-key "$pk" "$img"
-expect 1 "verify without any trusted key" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$img"
+expect 1 "verify without any trusted key" 'no trusted key for channel "realmfs-user"' -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$img"
 hex2bin "$pk" >"$work/pk.bin"
 expect 0 "verify with kernel key realmfs-user-public" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" \
         bash -c 'keyctl padd user realmfs-user-public @s <"$1" >/dev/null && exec "$2" verify "$3"' _ "$work/pk.bin" "$ctl" "$img"
@@ -125,10 +134,10 @@ mkdir -p "$work/croot/etc/realmboot"
 printf '[channels]\nvendor = "%s"\n' "$vpk" >"$work/croot/etc/realmboot/realmboot.conf"
 expect 0 "verify channel key from config" -- insession env REALMBOOT_ROOT="$work/croot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
 expect 0 "verify channel key from command line" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="quiet realmboot.channel=vendor:$vpk" "$ctl" verify "$vimg"
-expect 1 "user key does not vouch for a vendor-channel image" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" \
+expect 1 "user key does not vouch for a vendor-channel image" 'no trusted key for channel "vendor"' -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" \
         bash -c 'keyctl padd user realmfs-user-public @s <"$1" >/dev/null && exec "$2" verify "$3"' _ "$work/pk.bin" "$ctl" "$vimg"
 printf '[channels]\nvendor = "%s"\n' "$pk" >"$work/croot/etc/realmboot/realmboot.conf"
-expect 1 "vendor image with wrong channel key in config" -- insession env REALMBOOT_ROOT="$work/croot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
+expect 1 "vendor image with wrong channel key in config" 'signature does not verify with any trusted key' -- insession env REALMBOOT_ROOT="$work/croot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
 
 # --- sign (re-seal)
 salt1=$(meta_field "$img" verity-salt)
@@ -138,15 +147,15 @@ expect 0 "sign" -- "$ctl" sign --keyring "$kr" --passphrase-file "$work/pass" "$
 [ "$(meta_field "$img" realmfs-owner)" = main ] && ok "sign keeps other keys" || fail "owner lost"
 expect 0 "verify after sign" -- "$ctl" verify --public-key "$pk" "$img"
 cp "$img" "$work/before-sign"
-expect 1 "sign with wrong passphrase" -- "$ctl" sign --keyring "$kr" --passphrase-file "$work/pass2" "$img"
+expect 1 "sign with wrong passphrase" 'wrong passphrase or damaged keyring' -- "$ctl" sign --keyring "$kr" --passphrase-file "$work/pass2" "$img"
 cmp -s "$img" "$work/before-sign" && ok "failed sign leaves the image untouched" || fail "image changed by failed sign"
 
 # --- create refusals, nothing half-written
-expect 1 "create: output not NAME-realmfs.img" -- "$ctl" create --name main --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/wrong.img"
-expect 1 "create: invalid name" -- "$ctl" create --name 1bad --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/1bad-realmfs.img"
-expect 1 "create: missing source dir" -- "$ctl" create --name gone --from "$work/nonexistent" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/gone-realmfs.img"
-expect 1 "create: wrong passphrase" -- "$ctl" create --name gone --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass2" "$work/img/gone-realmfs.img"
-expect 2 "create: missing --keyring" -- "$ctl" create --name gone --from "$work/tree" "$work/img/gone-realmfs.img"
+expect 1 "create: output not NAME-realmfs.img" 'output must be named main-realmfs.img' -- "$ctl" create --name main --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/wrong.img"
+expect 1 "create: invalid name" 'Invalid RealmFS name "1bad": a letter, then letters' -- "$ctl" create --name 1bad --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/1bad-realmfs.img"
+expect 1 "create: missing source dir" 'No such file or directory' -- "$ctl" create --name gone --from "$work/nonexistent" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/gone-realmfs.img"
+expect 1 "create: wrong passphrase" 'wrong passphrase or damaged keyring' -- "$ctl" create --name gone --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass2" "$work/img/gone-realmfs.img"
+expect 2 "create: missing --keyring" 'create: --name, --from and --keyring are required' -- "$ctl" create --name gone --from "$work/tree" "$work/img/gone-realmfs.img"
 [ "$(ls -A "$work/img")" = "$(printf 'main-realmfs.img\ntools-realmfs.img')" ] && ok "no partial output files" || fail "left: $(ls -A "$work/img")"
 
 # --- bad images: each exit 1 with one line
@@ -154,17 +163,17 @@ bad=$work/bad
 mkdir -p "$bad"
 mk() { mkdir -p "$bad/$1"; cp "$img" "$bad/$1/main-realmfs.img"; echo "$bad/$1/main-realmfs.img"; }
 b=$(mk trunc); head -c 1000 "$img" >"$b"
-expect 1 "truncated inside the header" -- "$ctl" verify --public-key "$pk" "$b"
-expect 1 "inspect truncated inside the header" -- "$ctl" inspect "$b"
+expect 1 "truncated inside the header" 'file too short for a RealmFS header (4096 bytes)' -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "inspect truncated inside the header" 'file too short for a RealmFS header (4096 bytes)' -- "$ctl" inspect "$b"
 b=$(mk trunc2); truncate -s $(( (nblocks + 1) * 4096 )) "$b"
-expect 1 "truncated: hash area missing" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "truncated: hash area missing" 'image truncated: shorter than the header' -- "$ctl" verify --public-key "$pk" "$b"
 b=$(mk magic); printf 'XGOS' | dd of="$b" conv=notrunc status=none
-expect 1 "wrong magic" -- "$ctl" verify --public-key "$pk" "$b"
-expect 1 "inspect wrong magic" -- "$ctl" inspect "$b"
+expect 1 "wrong magic" 'invalid header: bad magic (not a RealmFS image)' -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "inspect wrong magic" 'invalid header: bad magic (not a RealmFS image)' -- "$ctl" inspect "$b"
 b=$(mk len0); printf '\x00\x00' | dd of="$b" bs=1 seek=6 conv=notrunc status=none
-expect 1 "metainfo length 0" -- "$ctl" inspect "$b"
+expect 1 "metainfo length 0" 'invalid header: metainfo length is 0' -- "$ctl" inspect "$b"
 b=$(mk len4025); printf '\x0f\xb9' | dd of="$b" bs=1 seek=6 conv=notrunc status=none
-expect 1 "metainfo length 4025" -- "$ctl" inspect "$b"
+expect 1 "metainfo length 4025" 'invalid header: metainfo length exceeds 4024' -- "$ctl" inspect "$b"
 b=$(mk badhex)
 /usr/bin/python3 - "$b" <<'PY'
 import sys
@@ -177,7 +186,7 @@ with open(p, "r+b") as f:
     h[8 + i] = ord('z')
     f.seek(0); f.write(h)
 PY
-expect 1 "bad hex in verity-root" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "bad hex in verity-root" 'expected 64 hex digits for' -- "$ctl" verify --public-key "$pk" "$b"
 b=$(mk unsigned)
 /usr/bin/python3 - "$b" <<'PY'
 import sys
@@ -188,35 +197,35 @@ with open(p, "r+b") as f:
     h[8 + n:8 + n + 64] = bytes(64)
     f.seek(0); f.write(h)
 PY
-expect 1 "unsigned image" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "unsigned image" 'image is not signed' -- "$ctl" verify --public-key "$pk" "$b"
 grep -q "not signed" "$work/err" && ok "unsigned named as such" || fail "message: $(cat "$work/err")"
 cp "$img" "$bad/other-realmfs.img"
-expect 1 "wrong name (file renamed)" -- "$ctl" verify --public-key "$pk" "$bad/other-realmfs.img"
+expect 1 "wrong name (file renamed)" 'metainfo realmfs-name "main" does not match the file name' -- "$ctl" verify --public-key "$pk" "$bad/other-realmfs.img"
 cp "$img" "$bad/noname.img"
-expect 1 "file not named NAME-realmfs.img" -- "$ctl" verify --public-key "$pk" "$bad/noname.img"
+expect 1 "file not named NAME-realmfs.img" 'file name is not NAME-realmfs.img with a valid NAME' -- "$ctl" verify --public-key "$pk" "$bad/noname.img"
 b=$(mk fliphdr); flip "$b" 20
-expect 1 "flipped byte in header metainfo" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "flipped byte in header metainfo" 'invalid value (strings need quotes)' -- "$ctl" verify --public-key "$pk" "$b"
 b=$(mk flipvalue)
 off=$(/usr/bin/python3 -c 'import sys; h=open(sys.argv[1],"rb").read(4096); print(8 + h.index(b"shasum = \"") + 12)' "$b")
 flip "$b" "$off"
-expect 1 "flipped byte in a metainfo value (still valid TOML)" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "flipped byte in a metainfo value (still valid TOML)" 'signature does not verify with any trusted key' -- "$ctl" verify --public-key "$pk" "$b"
 grep -q "signature does not verify" "$work/err" && ok "metainfo change caught by the signature" || fail "message: $(cat "$work/err")"
 mlen=$(/usr/bin/python3 -c 'import sys; h=open(sys.argv[1],"rb").read(8); print(h[6]<<8|h[7])' "$img")
 b=$(mk flipsig); flip "$b" $((8 + mlen + 10))
-expect 1 "flipped byte in signature" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "flipped byte in signature" 'signature does not verify with any trusted key' -- "$ctl" verify --public-key "$pk" "$b"
 b=$(mk flipzero); flip "$b" 4000
-expect 1 "flipped byte in header padding" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "flipped byte in header padding" 'invalid header: non-zero bytes after the signature' -- "$ctl" verify --public-key "$pk" "$b"
 b=$(mk flipdata); flip "$b" $((4096 + nblocks * 4096 / 2 + 123))
-expect 1 "flipped byte in data area" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "flipped byte in data area" 'verity hash tree does not match the signed verity-root' -- "$ctl" verify --public-key "$pk" "$b"
 grep -q "does not match the signed verity-root" "$work/err" && ok "data corruption named" || fail "message: $(cat "$work/err")"
 b=$(mk flipsb); flip "$b" $((4096 + nblocks * 4096 + 100))
-expect 1 "flipped byte in verity superblock (salt)" -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "flipped byte in verity superblock (salt)" 'verity superblock salt disagrees with signed verity-salt' -- "$ctl" verify --public-key "$pk" "$b"
 b=$(mk fliptree); flip "$b" $((4096 + nblocks * 4096 + 4096 + 7))
-expect 1 "flipped byte in hash tree" -- "$ctl" verify --public-key "$pk" "$b"
-expect 1 "nonexistent image" -- "$ctl" verify --public-key "$pk" "$bad/none-realmfs.img"
-expect 1 "directory as image" -- "$ctl" inspect "$bad"
+expect 1 "flipped byte in hash tree" 'verity hash tree does not match the signed verity-root' -- "$ctl" verify --public-key "$pk" "$b"
+expect 1 "nonexistent image" 'No such file or directory' -- "$ctl" verify --public-key "$pk" "$bad/none-realmfs.img"
+expect 1 "directory as image" 'cannot open: Is a directory' -- "$ctl" inspect "$bad"
 b=$(mk rand); head -c 8192 /dev/urandom >"$b"
-expect 1 "random bytes" -- "$ctl" inspect "$b"
+expect 1 "random bytes" 'invalid header: bad magic (not a RealmFS image)' -- "$ctl" inspect "$b"
 
 # --- untrusted text never reaches the terminal raw: a metainfo whose
 # channel holds an escape sequence and a newline (TOML \u001b, \n), an
@@ -240,23 +249,23 @@ out = "".join('%s = %s\\n' % (k, v if isinstance(v, int) else json.dumps(v).repl
 print(out, end="")
 PY
 )"
-expect 1 "verify: channel with escape sequences and a newline" -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$b"
+expect 1 "verify: channel with escape sequences and a newline" 'no trusted key for channel "\x1b]0;pwned\x07' -- insession env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$b"
 grep -q "no trusted key for channel" "$work/err" && ! grep -q $'\x1b' "$work/err" && grep -qF '\x1b]0;pwned\x07\x1b[2J\x0asecond line' "$work/err" &&
         ok "the channel is logged escaped, on one line" || fail "raw: $(od -c "$work/err" | head -5)"
 expect 0 "inspect: that image" -- "$ctl" inspect "$b"
 ! grep -q $'\x1b' "$work/out" && ok "inspect prints no raw escape" || fail "inspect: $(od -c "$work/out" | head)"
 set_meta "$b" 'image-type = "realmfs"\nchannel = "\x1b[31mred\x07"\n'
-expect 1 "inspect: invalid metainfo with raw control bytes" -- "$ctl" inspect "$b"
+expect 1 "inspect: invalid metainfo with raw control bytes" 'control character in string (use an escape)' -- "$ctl" inspect "$b"
 ! grep -q $'\x1b' "$work/out" "$work/err" && grep -qF 'channel = "\x1b[31mred\x07"' "$work/out" &&
         ok "raw control bytes printed escaped" || fail "inspect: $(od -c "$work/out" | head)"
 
 # --- a FIFO where an image is read: refused at once, never waited for
 mkfifo "$bad/fifo-realmfs.img"
-expect 1 "verify: a FIFO as the image" -- timeout 10 "$ctl" verify --public-key "$pk" "$bad/fifo-realmfs.img"
+expect 1 "verify: a FIFO as the image" 'not a regular file' -- timeout 10 "$ctl" verify --public-key "$pk" "$bad/fifo-realmfs.img"
 grep -q "not a regular file" "$work/err" && ok "FIFO named as not a regular file" || fail "message: $(cat "$work/err")"
-expect 1 "inspect: a FIFO as the image" -- timeout 10 "$ctl" inspect "$bad/fifo-realmfs.img"
+expect 1 "inspect: a FIFO as the image" 'cannot open: not a regular file' -- timeout 10 "$ctl" inspect "$bad/fifo-realmfs.img"
 mkfifo "$bad/fifo-keyring"
-expect 1 "keyring show-public: a FIFO as the keyring" -- timeout 10 "$ctl" keyring show-public --keyring "$bad/fifo-keyring" --passphrase-file "$work/pass"
+expect 1 "keyring show-public: a FIFO as the keyring" 'cannot read keyring: not a regular file' -- timeout 10 "$ctl" keyring show-public --keyring "$bad/fifo-keyring" --passphrase-file "$work/pass"
 grep -q "not a regular file" "$work/err" && ok "FIFO keyring named as not a regular file" || fail "message: $(cat "$work/err")"
 # a passphrase may come through a pipe (bash process substitution)
 expect 0 "--passphrase-file from a pipe" -- "$ctl" keyring show-public --keyring "$kr" --passphrase-file <(printf 'secret pass\n')

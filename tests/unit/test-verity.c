@@ -78,7 +78,7 @@ TEST(verify_via_loop) {
 
         if (access("/dev/loop-control", W_OK) < 0) {
                 fprintf(stderr, "no loop devices, skipping\n");
-                return;
+                exit(77); /* a skip (tests/run-all counts it as a failure), not a pass */
         }
         snprintf(path, sizeof path, "%s/c", dir);
         write_random(path, p.nblocks);
@@ -91,7 +91,7 @@ TEST(verify_via_loop) {
         close(fd);
         if (r == -EPERM || r == -EACCES) {
                 fprintf(stderr, "cannot attach loop devices here, skipping\n");
-                return;
+                exit(77);
         }
         ASSERT_OK(r);
         ASSERT_OK(verity_verify(loop.path, &p, &reason));
