@@ -223,11 +223,48 @@ static void check_realmfs(Realmfs *fs, const char *rooted_image) {
                 fs->problem = "image metainfo has no nblocks";
 }
 
+/* The set of RealmFS the realms use, sorted and deduplicated (names point
+ * into realms).  *ret is malloc'd. */
+static int collect_realmfs(const RealmEntry *realms, size_t n_realms, Realmfs **ret, size_t *ret_n) {
+        Realmfs *fs = calloc(n_realms, sizeof *fs);
+        size_t k = 0;
+
+        if (!fs)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_realms; i++)
+                fs[i] = (Realmfs) { .name = realms[i].realmfs };
+        qsort(fs, n_realms, sizeof *fs, realmfs_compare);
+        for (size_t i = 0; i < n_realms; i++)
+                if (k == 0 || !streq(fs[k - 1].name, fs[i].name))
+                        fs[k++] = fs[i];
+        *ret = fs;
+        *ret_n = k;
+        return 0;
+}
+
+/* A mount unit for every RealmFS whose image is there. */
+static int add_mounts(Realmfs *fs, size_t n_fs) {
+        int r, result = 0;
+
+        for (size_t i = 0; i < n_fs; i++) {
+                _cleanup_free_ char *image = NULL, *rooted = NULL;
+
+                if ((r = realmfs_image_path(arg_config.images_directory, fs[i].name, &image)) < 0 ||
+                    (r = path_with_root(image, &rooted)) < 0)
+                        return r == -ENOMEM ? log_oom()
+                                            : log_error_errno(r, "Cannot build the image path of %s: %m", fs[i].name);
+                check_realmfs(&fs[i], rooted);
+                if (!fs[i].problem && (r = add_mount(&fs[i])) < 0)
+                        result = r;
+        }
+        return result;
+}
+
 static int run_normal(void) {
         RealmEntry *realms = NULL;
-        Realmfs *fs = NULL;
+        _cleanup_free_ Realmfs *fs = NULL;
         size_t n_realms = 0, n_fs = 0;
-        int r, result = 0;
+        int r, result;
 
         r = realm_scan(&arg_config, &realms, &n_realms);
         if (r < 0)
@@ -239,36 +276,12 @@ static int run_normal(void) {
         if (arg_cmdline.noverity)
                 log_warning("realmboot.noverity: RealmFS images are mounted WITHOUT dm-verity; "
                             "their content is NOT verified.");
-
-        /* the set of RealmFS, sorted and deduplicated */
-        fs = calloc(n_realms, sizeof *fs);
-        if (!fs) {
+        r = collect_realmfs(realms, n_realms, &fs, &n_fs);
+        if (r < 0) {
                 realm_entries_free(realms, n_realms);
                 return log_oom();
         }
-        for (size_t i = 0; i < n_realms; i++)
-                fs[n_fs++] = (Realmfs) { .name = realms[i].realmfs };
-        qsort(fs, n_fs, sizeof *fs, realmfs_compare);
-        {
-                size_t k = 0;
-                for (size_t i = 0; i < n_fs; i++)
-                        if (k == 0 || !streq(fs[k - 1].name, fs[i].name))
-                                fs[k++] = fs[i];
-                n_fs = k;
-        }
-
-        for (size_t i = 0; i < n_fs; i++) {
-                _cleanup_free_ char *image = NULL, *rooted = NULL;
-
-                if (realmfs_image_path(arg_config.images_directory, fs[i].name, &image) < 0 ||
-                    path_with_root(image, &rooted) < 0) {
-                        result = log_oom();
-                        break;
-                }
-                check_realmfs(&fs[i], rooted);
-                if (!fs[i].problem && (r = add_mount(&fs[i])) < 0)
-                        result = r;
-        }
+        result = add_mounts(fs, n_fs);
         for (size_t i = 0; result >= 0 && i < n_realms; i++) {
                 Realmfs key = { .name = realms[i].realmfs };
                 Realmfs *f = bsearch(&key, fs, n_fs, sizeof *fs, realmfs_compare);
@@ -281,7 +294,6 @@ static int run_normal(void) {
                 if ((r = add_realm(&realms[i])) < 0)
                         result = r;
         }
-        free(fs);
         realm_entries_free(realms, n_realms);
         return result;
 }

@@ -90,13 +90,14 @@ static int bad_value(const char *path, const TomlValue *v, const char *table, co
 
 static int absolute_path_value(const char *path, const TomlValue *t, const char *table, const char *key,
                                char **dst) {
-        const TomlValue *v = toml_table_get(t, key);
         const char *reason = NULL;
         _cleanup_free_ char *what = NULL;
+        const TomlValue *v;
+        int r = toml_table_get_typed(t, key, TOML_STRING, &v);
 
-        if (!v)
+        if (r == -ENOENT)
                 return 0;
-        if (v->type != TOML_STRING)
+        if (r < 0)
                 return bad_value(path, v, table, key, "expected an absolute path string");
         /* these paths are written into generated units (What=, SourcePath=,
          * RequiresMountsFor=): refuse what a unit file would read otherwise */
@@ -116,8 +117,9 @@ static int parse_keys(const char *path, const TomlValue *t, RealmbootConfig *c) 
         const TomlValue *v;
         int r = 0, k;
 
-        if ((v = toml_table_get(t, "mode"))) {
-                KeyMode m = v->type == TOML_STRING ? key_mode_from_string(v->string.data) : KEY_MODE_UNSET;
+        k = toml_table_get_typed(t, "mode", TOML_STRING, &v);
+        if (v) {
+                KeyMode m = k >= 0 ? key_mode_from_string(v->string.data) : KEY_MODE_UNSET;
                 if (m == KEY_MODE_UNSET)
                         r = bad_value(path, v, "keys", "mode", "expected \"pair\" or \"public\"");
                 else
@@ -125,8 +127,9 @@ static int parse_keys(const char *path, const TomlValue *t, RealmbootConfig *c) 
         }
         if ((k = absolute_path_value(path, t, "keys", "keyring", &c->keyring)) < 0)
                 r = k;
-        if ((v = toml_table_get(t, "ask-timeout"))) {
-                if (v->type != TOML_INTEGER || v->integer <= 0 || v->integer > 240)
+        k = toml_table_get_typed(t, "ask-timeout", TOML_INTEGER, &v);
+        if (k != -ENOENT) {
+                if (k < 0 || v->integer <= 0 || v->integer > 240)
                         r = bad_value(path, v, "keys", "ask-timeout", "expected seconds between 1 and 240");
                 else
                         c->ask_timeout_sec = (uint64_t) v->integer;
@@ -142,8 +145,9 @@ static int parse_realms(const char *path, const TomlValue *t, RealmbootConfig *c
                 r = k;
         if ((k = absolute_path_value(path, t, "realms", "images", &c->images_directory)) < 0)
                 r = k;
-        if ((v = toml_table_get(t, "default-realmfs"))) {
-                if (v->type != TOML_STRING || !realmfs_name_is_valid(v->string.data))
+        k = toml_table_get_typed(t, "default-realmfs", TOML_STRING, &v);
+        if (v) {
+                if (k < 0 || !realmfs_name_is_valid(v->string.data))
                         r = bad_value(path, v, "realms", "default-realmfs", "expected a valid RealmFS name");
                 else if ((k = set_str(&c->default_realmfs, v->string.data)) < 0)
                         return k;
@@ -187,13 +191,13 @@ bool safe_mode_unit_is_unmaskable(const char *unit) {
 
 /* A bad entry is logged and left out; the others are masked. */
 static int parse_safe_mode(const char *path, const TomlValue *t, RealmbootConfig *c) {
-        const TomlValue *v = toml_table_get(t, "mask");
+        const TomlValue *v;
         char **mask;
-        int r = 0;
+        int r = toml_table_get_typed(t, "mask", TOML_ARRAY, &v);
 
-        if (!v)
+        if (r == -ENOENT)
                 return 0;
-        if (v->type != TOML_ARRAY || v->array.n > CONFIG_MAX_MASK)
+        if (r < 0 || v->array.n > CONFIG_MAX_MASK)
                 return bad_value(path, v, "safe-mode", "mask", "expected an array of unit names");
         mask = calloc(v->array.n ? v->array.n : 1, sizeof(char *));
         if (!mask)
@@ -338,15 +342,14 @@ void realm_entries_free(RealmEntry *e, size_t n) {
 }
 
 static int realm_bool(const TomlValue *doc, const RealmEntry *e, const char *key, bool *ret) {
-        const TomlValue *v = toml_table_get(doc, key);
+        const TomlValue *v;
+        int r = toml_table_get_typed(doc, key, TOML_BOOLEAN, &v);
 
-        if (!v)
+        if (r == -ENOENT)
                 return 0;
-        if (v->type != TOML_BOOLEAN) {
-                log_error("%s:%u:%u: %s: expected true or false; skipping realm %s", e->config_path, v->line,
-                          v->column, key, e->name);
-                return -EBADMSG;
-        }
+        if (r < 0)
+                return log_error_errno(EBADMSG, "%s:%u:%u: %s: expected true or false; skipping realm %s",
+                                       e->config_path, v->line, v->column, key, e->name);
         *ret = v->boolean;
         return 0;
 }
@@ -376,8 +379,9 @@ static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
                 return -EBADMSG;
         }
 
-        if ((v = toml_table_get(doc, "realmfs"))) {
-                if (v->type != TOML_STRING || !realmfs_name_is_valid(v->string.data))
+        r = toml_table_get_typed(doc, "realmfs", TOML_STRING, &v);
+        if (v) {
+                if (r < 0 || !realmfs_name_is_valid(v->string.data))
                         return log_error_errno(EBADMSG, "%s:%u:%u: realmfs: not a valid RealmFS name; skipping realm %s",
                                                e->config_path, v->line, v->column, e->name);
                 if (set_str(&e->realmfs, v->string.data) < 0)

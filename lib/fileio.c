@@ -74,6 +74,9 @@ const char *fileio_error(int r) {
         return r == -EBADFD ? "not a regular file" : strerror(-r);
 }
 
+/* Over 60 lines on purpose: one read loop for both buffer kinds (a secure
+ * buffer cannot grow, an ordinary one doubles), so that the size limit and
+ * the error paths are written once. */
 int read_full_file(const char *path, size_t max, ReadFullFlags flags, char **ret, size_t *ret_size) {
         bool secure = flags & READ_FULL_SECURE;
         _cleanup_close_ int fd = -1;

@@ -155,11 +155,12 @@ static int metainfo_error(char **error, const char *filename, const TomlValue *v
 
 static int get_string(const TomlValue *doc, const char *filename, const char *key, const char **ret,
                       char **error) {
-        const TomlValue *v = toml_table_get(doc, key);
+        const TomlValue *v;
+        int r = toml_table_get_typed(doc, key, TOML_STRING, &v);
 
-        if (!v)
+        if (r == -ENOENT)
                 return 0;
-        if (v->type != TOML_STRING || strlen(v->string.data) != v->string.len)
+        if (r < 0 || strlen(v->string.data) != v->string.len) /* no NUL inside */
                 return metainfo_error(error, filename, v, "expected a string for", key);
         *ret = v->string.data;
         return 0;
@@ -200,16 +201,16 @@ int realmfs_metainfo_parse(const char *text, size_t len, const char *filename, R
             (r = get_hex32(m.doc, filename, "verity-root", m.verity.root_hash, &has_root, error)) < 0)
                 return r;
 
-        v = toml_table_get(m.doc, "version");
+        r = toml_table_get_typed(m.doc, "version", TOML_INTEGER, &v);
         if (v) {
-                if (v->type != TOML_INTEGER || v->integer < 0)
+                if (r < 0 || v->integer < 0)
                         return metainfo_error(error, filename, v, "expected a non-negative integer for", "version");
                 m.version = v->integer;
         }
-        v = toml_table_get(m.doc, "nblocks");
+        r = toml_table_get_typed(m.doc, "nblocks", TOML_INTEGER, &v);
         if (v) {
                 /* Bound it so nblocks*4096 plus the hash area cannot overflow. */
-                if (v->type != TOML_INTEGER || v->integer <= 0 || v->integer > (INT64_C(1) << 40))
+                if (r < 0 || v->integer <= 0 || v->integer > (INT64_C(1) << 40))
                         return metainfo_error(error, filename, v, "expected a positive block count for", "nblocks");
                 m.nblocks = (uint64_t) v->integer;
         }

@@ -41,8 +41,7 @@ int keyring_parse_plaintext(const char *text, size_t len, uint8_t **ret_seed, co
                 *reason = "decrypted keyring is not valid TOML";
                 return -EBADMSG;
         }
-        keypairs = toml_table_get(doc, "keypairs");
-        if (!keypairs || keypairs->type != TOML_TABLE) {
+        if (toml_table_get_typed(doc, "keypairs", TOML_TABLE, &keypairs) < 0) {
                 *reason = "decrypted keyring has no [keypairs] table";
                 return -EBADMSG;
         }

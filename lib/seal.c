@@ -113,21 +113,52 @@ static void *shasum_thread(void *userdata) {
         return NULL;
 }
 
+/* The header block at offset 0: the metainfo of job->meta, signed with
+ * the seed get_seed() gives now (the KDF had all the sealing to finish). */
+static int write_signed_header(int fd, const char *tmp_path, SealJob *job) {
+        RealmfsHeader header = { .status = job->status, .flags = job->flags };
+        uint8_t block[REALMFS_HEADER_SIZE];
+        _cleanup_free_ char *text = NULL;
+        const uint8_t *seed;
+        size_t len;
+        int r;
+
+        r = realmfs_metainfo_format(job->meta, &text, &len);
+        if (r < 0)
+                return log_error_errno(r, "Cannot format metainfo: %m");
+        /* The format allows 4024 bytes, but Citadel's reader asserts fewer:
+         * what we write stays readable there. */
+        if (len >= REALMFS_METAINFO_MAX)
+                return log_error_errno(E2BIG, "Metainfo is %zu bytes, more than the %u a header may carry",
+                                       len, REALMFS_METAINFO_MAX - 1);
+        r = realmfs_header_set_metainfo(&header, text, len);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set metainfo: %m");
+        r = job->params.get_seed(job->params.seed_userdata, &seed);
+        if (r < 0) {
+                job->no_seed = true;
+                return r;
+        }
+        r = realmfs_header_sign(&header, seed);
+        if (r < 0)
+                return log_error_errno(r, "Cannot sign metainfo: %m");
+        realmfs_header_serialize(&header, block);
+        r = pwrite_full(fd, block, sizeof block, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write header: %m", tmp_path);
+        return 0;
+}
+
 /* The body of an image in a file with the data at offset 0: hash tree with a
  * fresh salt, shasum, header block in front, signed metainfo.  The shasum
  * is computed while libcryptsetup writes the tree: both only read the data
  * area (the tree goes after it), and each is one pass of SHA-256 over it. */
 static int seal_file(int fd, const char *tmp_path, SealJob *job) {
         RealmfsMetainfo *m = job->meta;
-        RealmfsHeader header = { .status = job->status, .flags = job->flags };
-        uint8_t block[REALMFS_HEADER_SIZE];
-        _cleanup_free_ char *text = NULL;
         const char *epoch = getenv("SOURCE_DATE_EPOCH");
         uint64_t data_size = m->nblocks * BLOCK, total;
         ShasumJob sha = { .fd = fd, .size = data_size, .hex = job->shasum };
-        const uint8_t *seed;
         pthread_t thread;
-        size_t len;
         int r, t;
 
         if (ftruncate(fd, (off_t) data_size) < 0)
@@ -157,30 +188,7 @@ static int seal_file(int fd, const char *tmp_path, SealJob *job) {
         if (r < 0)
                 return log_error_errno(r, "%s: cannot make room for the header: %m", tmp_path);
 
-        r = realmfs_metainfo_format(m, &text, &len);
-        if (r < 0)
-                return log_error_errno(r, "Cannot format metainfo: %m");
-        /* The format allows 4024 bytes, but Citadel's reader asserts fewer:
-         * what we write stays readable there. */
-        if (len >= REALMFS_METAINFO_MAX)
-                return log_error_errno(E2BIG, "Metainfo is %zu bytes, more than the %u a header may carry",
-                                       len, REALMFS_METAINFO_MAX - 1);
-        r = realmfs_header_set_metainfo(&header, text, len);
-        if (r < 0)
-                return log_error_errno(r, "Cannot set metainfo: %m");
-        r = job->params.get_seed(job->params.seed_userdata, &seed);
-        if (r < 0) {
-                job->no_seed = true;
-                return r;
-        }
-        r = realmfs_header_sign(&header, seed);
-        if (r < 0)
-                return log_error_errno(r, "Cannot sign metainfo: %m");
-        realmfs_header_serialize(&header, block);
-        r = pwrite_full(fd, block, sizeof block, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write header: %m", tmp_path);
-        return 0;
+        return write_signed_header(fd, tmp_path, job);
 }
 
 static int create_cb(int fd, const char *tmp_path, void *userdata) {

@@ -868,37 +868,40 @@ int toml_parse(const char *text, size_t len, const char *filename, unsigned flag
 
 /* ---- typed getters ---- */
 
-int toml_table_get_string(const TomlValue *table, const char *key, const char **ret) {
+int toml_table_get_typed(const TomlValue *table, const char *key, TomlType type, const TomlValue **ret) {
         const TomlValue *v = toml_table_get(table, key);
 
+        *ret = v;
         if (!v)
                 return -ENOENT;
-        if (v->type != TOML_STRING)
-                return -EMEDIUMTYPE;
-        *ret = v->string.data;
-        return 0;
+        return v->type == type ? 0 : -EMEDIUMTYPE;
+}
+
+int toml_table_get_string(const TomlValue *table, const char *key, const char **ret) {
+        const TomlValue *v;
+        int r = toml_table_get_typed(table, key, TOML_STRING, &v);
+
+        if (r >= 0)
+                *ret = v->string.data;
+        return r;
 }
 
 int toml_table_get_integer(const TomlValue *table, const char *key, int64_t *ret) {
-        const TomlValue *v = toml_table_get(table, key);
+        const TomlValue *v;
+        int r = toml_table_get_typed(table, key, TOML_INTEGER, &v);
 
-        if (!v)
-                return -ENOENT;
-        if (v->type != TOML_INTEGER)
-                return -EMEDIUMTYPE;
-        *ret = v->integer;
-        return 0;
+        if (r >= 0)
+                *ret = v->integer;
+        return r;
 }
 
 int toml_table_get_boolean(const TomlValue *table, const char *key, bool *ret) {
-        const TomlValue *v = toml_table_get(table, key);
+        const TomlValue *v;
+        int r = toml_table_get_typed(table, key, TOML_BOOLEAN, &v);
 
-        if (!v)
-                return -ENOENT;
-        if (v->type != TOML_BOOLEAN)
-                return -EMEDIUMTYPE;
-        *ret = v->boolean;
-        return 0;
+        if (r >= 0)
+                *ret = v->boolean;
+        return r;
 }
 
 const char *toml_type_name(TomlType t) {

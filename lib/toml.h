@@ -87,6 +87,11 @@ static inline void toml_freep(TomlValue **v) {
 /* Lookup in a table; NULL when absent or when table is not a table. */
 const TomlValue *toml_table_get(const TomlValue *table, const char *key);
 
+/* The value of key when it has that type: 0.  -ENOENT when absent (*ret
+ * NULL), -EMEDIUMTYPE when present with another type (*ret is the value,
+ * for the line and column of a message). */
+int toml_table_get_typed(const TomlValue *table, const char *key, TomlType type, const TomlValue **ret);
+
 /* Typed lookups.  Return 0 and set *ret; -ENOENT when the key is absent
  * (*ret untouched); -EMEDIUMTYPE (wrong type) when present with another type. */
 int toml_table_get_string(const TomlValue *table, const char *key, const char **ret);
