@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "fileio.h"
+#include "header.h"
 #include "log.h"
 #include "names.h"
 #include "unit-name.h"
@@ -250,7 +251,7 @@ static int parse_channels(const char *path, const TomlValue *t, RealmbootConfig 
                         r = bad_value(path, v, "channels", name, "invalid channel name");
                         continue;
                 }
-                if (v->type != TOML_STRING || hex_decode(v->string.data, ch->public_key, 32) < 0) {
+                if (v->type != TOML_STRING || hex_decode(v->string.data, ch->public_key, REALMFS_PUBLIC_KEY_SIZE) < 0) {
                         r = bad_value(path, v, "channels", name, "expected a public key of 64 hex digits");
                         continue;
                 }

@@ -370,7 +370,7 @@ static void write_string_key(FILE *f, const char *key, const char *value) {
 int realmfs_metainfo_format(const RealmfsMetainfo *m, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
-        char hex[65];
+        char hex[2 * VERITY_ROOT_SIZE + 1];
         FILE *f;
         int r = 0;
 

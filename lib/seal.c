@@ -17,6 +17,7 @@
 #include "util.h"
 
 #define BLOCK REALMFS_BLOCK_SIZE
+#define SHA256_SIZE 32u /* the metainfo shasum */
 
 static void EVP_MD_CTX_freep(EVP_MD_CTX **p) {
         EVP_MD_CTX_free(*p);
@@ -26,7 +27,7 @@ static void EVP_MD_CTX_freep(EVP_MD_CTX **p) {
 /* The metainfo's shasum: SHA-256 of the data area.  OpenSSL's, the one
  * libcryptsetup hashes the verity tree with (and already loads): it uses the
  * CPU's SHA instructions, about 5 times libsodium's portable code here. */
-static int sha256_file_range(int fd, uint64_t size, char ret_hex[2 * 32 + 1]) {
+static int sha256_file_range(int fd, uint64_t size, char ret_hex[2 * SHA256_SIZE + 1]) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
@@ -48,9 +49,9 @@ static int sha256_file_range(int fd, uint64_t size, char ret_hex[2 * 32 + 1]) {
                         return -EIO;
                 off += n;
         }
-        if (EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1 || digest_len != 32)
+        if (EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1 || digest_len != SHA256_SIZE)
                 return -EIO;
-        hex_encode(digest, 32, ret_hex);
+        hex_encode(digest, SHA256_SIZE, ret_hex);
         return 0;
 }
 
@@ -95,7 +96,7 @@ typedef struct SealJob {
         /* for sign: the source image to copy the data area from */
         int source_fd;
         /* storage for the metainfo strings sealing produces */
-        char shasum[2 * 32 + 1];
+        char shasum[2 * SHA256_SIZE + 1];
         char timestamp[32];
 } SealJob;
 

@@ -130,6 +130,12 @@ grep -q "realmboot.conf: cannot read: not a regular file; using defaults" "$work
 [ -L "$work/fifo/out/n/realms.target.wants/realm@b.service" ] && [ ! -e "$work/fifo/out/n/realm@a.service.d" ] &&
         ok "FIFOs: realm b still set up, realm a skipped" || fail "FIFOs: output: $(cd "$work/fifo/out" && find . | tr '\n' ' ')"
 
+# --- a command line too long to be one: said as what it is, not as "Out of memory"
+REALMBOOT_ROOT=$work/many/root REALMBOOT_CMDLINE="$(head -c 70000 /dev/zero | tr '\0' a)" \
+        "$gen" "$work/many/out/n" "$work/many/out/e" "$work/many/out/l" 2>"$work/long.log"
+grep -q "Kernel command line from .* is longer than" "$work/long.log" && ! grep -q "Out of memory" "$work/long.log" &&
+        ok "an over-long command line is named as such" || fail "over-long command line: $(cat "$work/long.log")"
+
 # --- output cannot be written: the only non-zero exit
 mkdir -p "$work/ro"
 REALMBOOT_ROOT=$work/many/root REALMBOOT_CMDLINE="" "$gen" /proc/nonexistent-dir 2>"$work/ro/log"
