@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "kernel-keys.h"
 #include "keyring.h"
+#include "log.h"
 #include "seed-loader.h"
 #include "secure.h"
 
@@ -18,6 +20,30 @@ void seed_loader_start(SeedLoader *l, const char *keyring, char *pass, size_t le
                 l->running = true;
         else
                 seed_loader_thread(l); /* no thread: now */
+}
+
+int seed_loader_from_kernel(SeedLoader *l) {
+        _cleanup_secure_free_ uint8_t *seed = secure_alloc(KEYRING_SEED_SIZE);
+        int r;
+
+        *l = (SeedLoader) { .keyring = "the kernel keyring" };
+        if (!seed)
+                return log_oom();
+        r = kernel_key_read_trusted(KERNEL_KEY_SEED, seed, KEYRING_SEED_SIZE);
+        if (r == -ENOKEY && kernel_key_find_trusted(KERNEL_KEY_PUBLIC) >= 0)
+                /* key mode "public": never fall back to the keyring file and
+                 * its passphrase in the very boot that mode distrusts */
+                return log_error_errno(EKEYREVOKED,
+                                       "The secret key %s is only loaded in safe mode: boot with realmboot.safe_mode "
+                                       "(the \"safe mode\" boot menu entry), or give --keyring FILE",
+                                       KERNEL_KEY_SEED);
+        if (r == -ENOKEY)
+                return log_error_errno(ENOKEY, "No signing key: no %s key in the kernel keyring and no --keyring",
+                                       KERNEL_KEY_SEED);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read the kernel key %s: %m", KERNEL_KEY_SEED);
+        l->seed = TAKE_PTR(seed);
+        return 0;
 }
 
 static void seed_loader_join(SeedLoader *l) {

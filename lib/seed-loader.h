@@ -26,7 +26,15 @@ typedef struct SeedLoader {
  * (or now, when no thread can be made). */
 void seed_loader_start(SeedLoader *l, const char *keyring, char *pass, size_t len);
 
-/* A RealmfsSeedFn (image.h): waits for the thread and returns the seed, or
+/* The signing key of the boot instead (DESIGN.md "Kernel keys"): the seed
+ * realmfs-user from uid 0's user keyring, under the trust-anchor rule of
+ * kernel-keys.h; no passphrase.  When it is not there, one line says why:
+ * -EKEYREVOKED when only the public key is loaded (key mode "public": the
+ * secret key is in the kernel only in safe mode), -ENOKEY when there is no
+ * user key at all. */
+int seed_loader_from_kernel(SeedLoader *l);
+
+/* A RealmfsSeedFn (seal.h): waits for the thread and returns the seed, or
  * logs why there is none (one line naming the keyring). */
 int seed_loader_get(void *userdata, const uint8_t **ret_seed);
 

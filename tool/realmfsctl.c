@@ -33,11 +33,11 @@ static const Verb verbs[] = {
         { "create", 1, 1,
           OPT_BIT(OPT_NAME) | OPT_BIT(OPT_FROM) | OPT_BIT(OPT_CHANNEL) | OPT_BIT(OPT_OWNER) | KEYRING_OPTIONS,
           verb_create, "--name NAME --from DIR [--channel C] [--owner REALM]\n"
-                       "                    --keyring FILE [--passphrase-file FILE] OUT", NULL, NULL },
+                       "                    [--keyring FILE [--passphrase-file FILE]] OUT", NULL, NULL },
         { "sign", 1, 1, OPT_BIT(OPT_CHANNEL) | KEYRING_OPTIONS, verb_sign,
-          "[--channel C] --keyring FILE [--passphrase-file FILE] IMAGE", NULL, NULL },
+          "[--channel C] [--keyring FILE [--passphrase-file FILE]] IMAGE", NULL, NULL },
         { "seal", 1, 1, OPT_BIT(OPT_CHANNEL) | KEYRING_OPTIONS, verb_sign,
-          "[--channel C] --keyring FILE [--passphrase-file FILE] IMAGE", NULL, NULL },
+          "[--channel C] [--keyring FILE [--passphrase-file FILE]] IMAGE", NULL, NULL },
         { "keyring", 0, 0, 0, NULL, "init|passwd|show-public ...", keyring_verbs, &n_keyring_verbs },
 };
 
@@ -49,6 +49,8 @@ static const VerbTable tool = {
         .notes = "IMAGE files are named NAME-realmfs.img; attach and detach take the NAME of an image\n"
                  "in the configured images directory.  Passphrase files are read whole,\n"
                  "minus one trailing newline; without one, the passphrase is asked on the terminal.\n"
+                 "Signing verbs use --keyring FILE, else the key the boot loaded into the kernel\n"
+                 "(only in safe mode when the key mode is \"public\").\n"
                  "realmfsctl VERB --help shows one verb.\n"
                  "Exit status: 0 success, 1 failure or image rejected, 2 usage error.\n"
                  "See realmfsctl(1), realmfs(5).\n",

@@ -120,12 +120,16 @@ int verb_verify(const Args *a) {
 
 /* ---- create / sign ---- */
 
-/* The keyring's passphrase now; its KDF in a thread while the image is made. */
+/* The signing key, in the order of DESIGN.md: --keyring FILE (its
+ * passphrase now, its KDF in a thread while the image is made), else the
+ * seed the boot loaded into the kernel. */
 static int start_seed(const Args *a, SeedLoader *l) {
         char *pass = NULL;
         size_t len;
         int r;
 
+        if (!arg_set(a, OPT_KEYRING))
+                return seed_loader_from_kernel(l);
         r = tool_keyring_passphrase(a, arg_str(a, OPT_KEYRING), &pass, &len);
         if (r < 0)
                 return r;
@@ -137,8 +141,8 @@ int verb_create(const Args *a) {
         _cleanup_(seed_loader_done) SeedLoader seed = {};
         int r;
 
-        if (!arg_set(a, OPT_NAME) || !arg_set(a, OPT_FROM) || !arg_set(a, OPT_KEYRING))
-                return usage_error(a, "--name, --from and --keyring are required");
+        if (!arg_set(a, OPT_NAME) || !arg_set(a, OPT_FROM))
+                return usage_error(a, "--name and --from are required");
         r = start_seed(a, &seed);
         if (r < 0)
                 return r;
@@ -156,8 +160,6 @@ int verb_sign(const Args *a) {
         _cleanup_(seed_loader_done) SeedLoader seed = {};
         int r;
 
-        if (!arg_set(a, OPT_KEYRING))
-                return usage_error(a, "--keyring is required");
         r = start_seed(a, &seed);
         if (r < 0)
                 return r;

@@ -107,6 +107,25 @@ grep -q "^signature: *verified (channel realmfs-user)" "$work/out" && ok "dry ru
         fail "dry run output: $(cat "$work/out")"
 expect 1 "an image signed by another key stays untrusted" "does not verify" -- "$ctl" attach --dry-run planted
 
+# ---- the signing key from the kernel: uid 0's @u only
+seedhex=$(/usr/bin/python3 -c 'import os; print(os.urandom(32).hex())')
+kpk=$(/usr/bin/python3 -c 'import sys, nacl.signing; print(nacl.signing.SigningKey(bytes.fromhex(sys.argv[1])).verify_key.encode().hex())' "$seedhex")
+bin "$seedhex" >"$work/seed.bin"
+keyctl clear @u >/dev/null
+cp "$work/images/main-realmfs.img" "$work/main.before"
+expect 1 "a seed planted in a session keyring does not sign" "No signing key" -- \
+        sh -c 'exec 3>&2 2>/dev/null; exec keyctl session - sh -c "exec 2>&3; keyctl padd user realmfs-user @s <\"\$1\" >/dev/null && exec \"\$0\" sign \"\$2\"" "$0" "$1" "$2"' \
+        "$ctl" "$work/seed.bin" "$work/images/main-realmfs.img"
+cmp -s "$work/images/main-realmfs.img" "$work/main.before" && ok "the image is untouched" || fail "the image changed"
+bin "$kpk" | keyctl padd user realmfs-user-public @u >/dev/null
+expect 1 "only the public key in @u (key mode public): refused, pointing to safe mode" "only loaded in safe mode" -- \
+        "$ctl" sign "$work/images/main-realmfs.img"
+keyctl padd user realmfs-user @u <"$work/seed.bin" >/dev/null
+expect 0 "the seed in uid 0's @u signs, no passphrase" "" -- "$ctl" sign "$work/images/main-realmfs.img"
+expect 0 "and the image verifies with its public key" "" -- "$ctl" attach --dry-run main
+keyctl clear @u >/dev/null
+bin "$pk" | keyctl padd user realmfs-user-public @u >/dev/null
+
 # ---- the environment is not a test hook here
 REALMBOOT_ROOT=$work/evil-root expect 1 "REALMBOOT_ROOT ignored: its [channels] do not count" "no trusted key for channel" -- \
         "$ctl" attach --dry-run evil

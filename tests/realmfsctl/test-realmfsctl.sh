@@ -150,12 +150,43 @@ cp "$img" "$work/before-sign"
 expect 1 "sign with wrong passphrase" 'wrong passphrase or damaged keyring' -- "$ctl" sign --keyring "$kr" --passphrase-file "$work/pass2" "$img"
 cmp -s "$img" "$work/before-sign" && ok "failed sign leaves the image untouched" || fail "image changed by failed sign"
 
+# --- the signing key: --keyring, else the seed the boot loaded into the
+# kernel (here a private session keyring, through the test hooks), never the
+# keyring file's passphrase when only the public key is loaded
+seedhex=$(/usr/bin/python3 -c 'import os; print(os.urandom(32).hex())')
+kpk=$(/usr/bin/python3 -c 'import sys, nacl.signing; print(nacl.signing.SigningKey(bytes.fromhex(sys.argv[1])).verify_key.encode().hex())' "$seedhex")
+hex2bin "$seedhex" >"$work/seed.bin"
+hex2bin "$kpk" >"$work/kpk.bin"
+withkeys() { # seed|public|none command...: in a new session keyring holding those keys
+        local which=$1; shift
+        keyctl session - bash -c '
+                case $1 in
+                seed) keyctl padd user realmfs-user @s <"$2/seed.bin" >/dev/null; keyctl padd user realmfs-user-public @s <"$2/kpk.bin" >/dev/null ;;
+                public) keyctl padd user realmfs-user-public @s <"$2/kpk.bin" >/dev/null ;;
+                esac
+                shift 2; exec "$@" 2>&3' _ "$which" "$work" "$@" 3>&2 2>/dev/null
+}
+cp "$img" "$work/before-sign"
+expect 1 "sign, key mode public (only the public key in the kernel): refused" 'only loaded in safe mode: boot with realmboot.safe_mode' -- \
+        withkeys public "$ctl" sign "$img"
+cmp -s "$img" "$work/before-sign" && ok "refused sign leaves the image untouched" || fail "image changed"
+expect 1 "sign, no key anywhere: refused" 'No signing key' -- withkeys none "$ctl" sign "$img"
+expect 0 "sign with the kernel's seed, no passphrase" -- withkeys seed "$ctl" sign "$img" </dev/null
+expect 0 "that image verifies with the kernel key pair's public key" -- "$ctl" verify --public-key "$kpk" "$img"
+[ "$(meta_field "$img" version)" = 3 ] && ok "signed with the kernel's seed: version 3" || fail "version $(meta_field "$img" version)"
+expect 0 "--keyring first, even with a seed in the kernel" -- withkeys seed "$ctl" sign --keyring "$kr" --passphrase-file "$work/pass" "$img"
+expect 0 "then it verifies with the keyring's key" -- "$ctl" verify --public-key "$pk" "$img"
+expect 0 "create with the kernel's seed" -- withkeys seed "$ctl" create --name kern --from "$work/tree" "$work/kern-realmfs.img"
+expect 0 "which verifies with the kernel key pair's public key" -- "$ctl" verify --public-key "$kpk" "$work/kern-realmfs.img"
+
 # --- create refusals, nothing half-written
 expect 1 "create: output not NAME-realmfs.img" 'output must be named main-realmfs.img' -- "$ctl" create --name main --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/wrong.img"
 expect 1 "create: invalid name" 'Invalid RealmFS name "1bad": a letter, then letters' -- "$ctl" create --name 1bad --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/1bad-realmfs.img"
 expect 1 "create: missing source dir" 'No such file or directory' -- "$ctl" create --name gone --from "$work/nonexistent" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/gone-realmfs.img"
 expect 1 "create: wrong passphrase" 'wrong passphrase or damaged keyring' -- "$ctl" create --name gone --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass2" "$work/img/gone-realmfs.img"
-expect 2 "create: missing --keyring" 'create: --name, --from and --keyring are required' -- "$ctl" create --name gone --from "$work/tree" "$work/img/gone-realmfs.img"
+expect 2 "create: missing --from" 'create: --name and --from are required' -- "$ctl" create --name gone "$work/img/gone-realmfs.img"
+expect 1 "create: no --keyring and no kernel key" 'No signing key: no realmfs-user key in the kernel keyring and no --keyring' -- \
+        insession "$ctl" create --name gone --from "$work/tree" "$work/img/gone-realmfs.img"
 [ "$(ls -A "$work/img")" = "$(printf 'main-realmfs.img\ntools-realmfs.img')" ] && ok "no partial output files" || fail "left: $(ls -A "$work/img")"
 
 # --- bad images: each exit 1 with one line
