@@ -91,25 +91,38 @@ void realmfs_image_close(RealmfsImage *img) {
         *img = REALMFS_IMAGE_NULL;
 }
 
-int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys,
-                                  bool match_channel) {
+int realmfs_image_find_signer(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys, bool match_channel,
+                               const TrustedKey **ret_key) {
         size_t candidates = 0;
 
         if (!realmfs_header_is_signed(&img->header))
-                return log_error_errno(ENOKEY, "%s: image is not signed", img->path);
+                return -ENOMEDIUM;
         for (size_t i = 0; i < n_keys; i++) {
                 if (match_channel && !streq(keys[i].channel, img->meta.channel))
                         continue;
                 candidates++;
                 if (realmfs_header_verify(&img->header, keys[i].public_key) == 0) {
-                        log_debug("%s: signature verified with %s key of channel %s", img->path, keys[i].origin,
-                                  keys[i].channel);
+                        if (ret_key)
+                                *ret_key = &keys[i];
                         return 0;
                 }
         }
-        if (candidates == 0)
+        return candidates == 0 ? -ENOKEY : -EKEYREJECTED;
+}
+
+int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys,
+                                  bool match_channel) {
+        const TrustedKey *k = NULL;
+        int r = realmfs_image_find_signer(img, keys, n_keys, match_channel, &k);
+
+        if (r == -ENOMEDIUM)
+                return log_error_errno(ENOKEY, "%s: image is not signed", img->path);
+        if (r == -ENOKEY)
                 return log_error_errno(ENOKEY, "%s: no trusted key for channel \"%s\"", img->path, img->meta.channel);
-        return log_error_errno(EKEYREJECTED, "%s: signature does not verify with any trusted key", img->path);
+        if (r < 0)
+                return log_error_errno(EKEYREJECTED, "%s: signature does not verify with any trusted key", img->path);
+        log_debug("%s: signature verified with %s key of channel %s", img->path, k->origin, k->channel);
+        return 0;
 }
 
 int realmfs_image_verify_data(const RealmfsImage *img) {

@@ -39,6 +39,12 @@ int realmfs_image_open_full(const char *path, ImageOpenFlags flags, RealmfsImage
 int realmfs_image_open(const char *path, RealmfsImage *ret);
 void realmfs_image_close(RealmfsImage *img);
 
+/* The key that verifies the signature, without logging: 0 (*ret_key set),
+ * -ENOMEDIUM unsigned, -ENOKEY no key for the channel (with match_channel),
+ * -EKEYREJECTED no key verifies it. */
+int realmfs_image_find_signer(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys, bool match_channel,
+                               const TrustedKey **ret_key);
+
 /* Checks the signature.  With match_channel, only keys of the image's
  * channel count (the boot-time rule); otherwise any given key may verify
  * (explicit --public-key).  Logs one line on failure:

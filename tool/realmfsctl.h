@@ -96,6 +96,8 @@ int verb_inspect(const Args *a);
 int verb_verify(const Args *a);
 int verb_create(const Args *a);
 int verb_sign(const Args *a);
+/* verb-list.c */
+int verb_list(const Args *a);
 /* verb-attach.c */
 int verb_attach(const Args *a);
 int verb_detach(const Args *a);

@@ -179,6 +179,45 @@ expect 0 "then it verifies with the keyring's key" -- "$ctl" verify --public-key
 expect 0 "create with the kernel's seed" -- withkeys seed "$ctl" create --name kern --from "$work/tree" "$work/kern-realmfs.img"
 expect 0 "which verifies with the kernel key pair's public key" -- "$ctl" verify --public-key "$kpk" "$work/kern-realmfs.img"
 
+# --- list: every image of the images directory, who vouches for it, its realms
+lroot=$work/lroot
+limages=$lroot/storage/realms/realmfs-images
+mkdir -p "$limages" "$lroot/etc/realmboot" "$lroot/realms/realm-a" "$lroot/realms/realm-b" "$lroot/realms/realm-c"
+printf '[channels]\nvendor = "%s"\n' "$vpk" >"$lroot/etc/realmboot/realmboot.conf"
+"$ctl" create --name base --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$limages/base-realmfs.img"
+cp "$vimg" "$limages/tools-realmfs.img"
+"$ctl" keyring init --keyring "$work/kr2" --passphrase-file "$work/pass2"
+"$ctl" create --name stranger --from "$work/tree" --keyring "$work/kr2" --passphrase-file "$work/pass2" "$limages/stranger-realmfs.img"
+cp "$limages/base-realmfs.img" "$limages/bare-realmfs.img"
+printf 'garbage' >"$limages/broken-realmfs.img"
+: >"$limages/.#base-realmfs.img.XXXXXX"
+printf 'realmfs = "base"\n' >"$lroot/realms/realm-a/config"
+printf 'realmfs = "base"\nautostart = true\n' >"$lroot/realms/realm-b/config"
+printf 'realmfs = "tools"\n' >"$lroot/realms/realm-c/config"
+listing() { insession env REALMBOOT_ROOT="$lroot" REALMBOOT_CMDLINE="" \
+        bash -c 'keyctl padd user realmfs-user-public @s <"$1" >/dev/null && shift && exec "$@"' _ "$work/pk.bin" "$ctl" list "$@"; }
+expect 0 "list --json" -- listing --json
+/usr/bin/python3 - "$work/out" <<'PY' && ok "list --json: the rows and exactly the keys of realmfsctl(1)" || fail "list --json: $(cat "$work/out")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+keys = {"name", "channel", "version", "nblocks", "trusted", "signer", "attached", "mountpoint", "realms"}
+assert all(set(r) == keys for r in rows), [set(r) ^ keys for r in rows]
+by = {r["name"]: r for r in rows}
+assert sorted(by) == ["bare", "base", "broken", "stranger", "tools"], sorted(by)
+assert not by["bare"]["trusted"] and by["bare"]["channel"] is None  # its metainfo names "base"
+assert by["base"]["trusted"] and by["base"]["signer"] == "user" and by["base"]["realms"] == ["a", "b"], by["base"]
+assert by["base"]["channel"] == "realmfs-user" and by["base"]["version"] == 1 and by["base"]["nblocks"] > 0
+assert by["tools"]["trusted"] and by["tools"]["signer"] == "channel:vendor" and by["tools"]["realms"] == ["c"], by["tools"]
+assert not by["stranger"]["trusted"] and by["stranger"]["signer"] is None and by["stranger"]["realms"] == []
+assert by["broken"]["channel"] is None and not by["broken"]["trusted"]
+assert all(r["attached"] is False and r["mountpoint"] is None for r in rows)  # no device-mapper here
+PY
+expect 0 "list (a table)" -- listing
+grep -q "^base .* user .* a,b$" "$work/out" && grep -q "^stranger .*untrusted: signature does not verify" "$work/out" &&
+        grep -q "^tools .*channel:vendor .* c$" "$work/out" && grep -q "^broken .*untrusted: not a valid sealed RealmFS image" "$work/out" &&
+        ok "list: one row per image with who vouches and the realms" || fail "list: $(cat "$work/out")"
+expect 2 "list takes no argument" 'unexpected argument' -- "$ctl" list extra
+
 # --- create refusals, nothing half-written
 expect 1 "create: output not NAME-realmfs.img" 'output must be named main-realmfs.img' -- "$ctl" create --name main --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/wrong.img"
 expect 1 "create: invalid name" 'Invalid RealmFS name "1bad": a letter, then letters' -- "$ctl" create --name 1bad --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/1bad-realmfs.img"
