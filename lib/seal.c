@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <linux/fs.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "fileio.h"
+#include "image-lock.h"
 #include "image.h"
 #include "log.h"
 #include "mkfs.h"
@@ -93,8 +96,9 @@ typedef struct SealJob {
         /* for create */
         const char *mkfs;
         const char *from_dir;
-        /* for sign: the source image to copy the data area from */
+        /* for sign and fork: the source image to copy from */
         int source_fd;
+        uint64_t source_size;
         /* storage for the metainfo strings sealing produces */
         char shasum[2 * SHA256_SIZE + 1];
         char timestamp[32];
@@ -112,6 +116,17 @@ static void *shasum_thread(void *userdata) {
 
         j->r = sha256_file_range(j->fd, j->size, j->hex);
         return NULL;
+}
+
+/* Now, or SOURCE_DATE_EPOCH (reproducible builds). */
+static void set_timestamp(SealJob *job) {
+        const char *epoch = getenv("SOURCE_DATE_EPOCH");
+
+        if (epoch && *epoch)
+                snprintf(job->timestamp, sizeof job->timestamp, "%s", epoch);
+        else
+                snprintf(job->timestamp, sizeof job->timestamp, "%lld", (long long) time(NULL));
+        job->meta->timestamp = job->timestamp;
 }
 
 /* The header block at offset 0: the metainfo of job->meta, signed with
@@ -156,7 +171,6 @@ static int write_signed_header(int fd, const char *tmp_path, SealJob *job) {
  * area (the tree goes after it), and each is one pass of SHA-256 over it. */
 static int seal_file(int fd, const char *tmp_path, SealJob *job) {
         RealmfsMetainfo *m = job->meta;
-        const char *epoch = getenv("SOURCE_DATE_EPOCH");
         uint64_t data_size = m->nblocks * BLOCK, total;
         ShasumJob sha = { .fd = fd, .size = data_size, .hex = job->shasum };
         pthread_t thread;
@@ -178,11 +192,7 @@ static int seal_file(int fd, const char *tmp_path, SealJob *job) {
         if (sha.r < 0)
                 return log_error_errno(sha.r, "%s: cannot read back data: %m", tmp_path);
         m->shasum = job->shasum;
-        if (epoch && *epoch)
-                snprintf(job->timestamp, sizeof job->timestamp, "%s", epoch);
-        else
-                snprintf(job->timestamp, sizeof job->timestamp, "%lld", (long long) time(NULL));
-        m->timestamp = job->timestamp;
+        set_timestamp(job);
 
         total = data_size + verity_hash_area_size(m->nblocks);
         r = insert_header_block(fd, total);
@@ -229,6 +239,7 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const Se
                 .from_dir = p->from_dir,
                 .source_fd = -1,
         };
+        _cleanup_close_ int lock = -1;
         struct stat st;
         int r;
 
@@ -246,6 +257,10 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const Se
         if (!S_ISDIR(st.st_mode))
                 return log_error_errno(ENOTDIR, "%s: not a directory", p->from_dir);
 
+        lock = image_lock(out);
+        if (lock < 0)
+                return lock;
+        (void) image_remove_debris(out);
         r = write_file_atomic_with(out, 0644, false, create_cb, &job);
         if (r < 0 && !job.no_seed)
                 return log_error_errno(r, "%s: image not created: %m", out);
@@ -274,10 +289,15 @@ static int sign_cb(int fd, const char *tmp_path, void *userdata) {
 
 int realmfs_image_sign(const char *path, const char *channel, const SealParams *seal) {
         _cleanup_(realmfs_image_close) RealmfsImage img = REALMFS_IMAGE_NULL;
+        _cleanup_close_ int lock = -1;
         struct stat st;
         SealJob job;
         int r;
 
+        lock = image_lock(path);
+        if (lock < 0)
+                return lock;
+        (void) image_remove_debris(path);
         r = realmfs_image_open_full(path, 0, &img);
         if (r < 0)
                 return r;
@@ -295,5 +315,72 @@ int realmfs_image_sign(const char *path, const char *channel, const SealParams *
         r = write_file_atomic_with(path, st.st_mode & 07777, false, sign_cb, &job);
         if (r < 0 && !job.no_seed)
                 return log_error_errno(r, "%s: not re-sealed, left as it was: %m", path);
+        return r;
+}
+
+/* The whole source image into fd: shared extents where the filesystem can
+ * (FICLONE), else copy_file_range (the kernel copies, or shares). */
+static int copy_image(int source_fd, int fd, uint64_t size, const char *tmp_path) {
+        loff_t in_off = 0, out_off = 0;
+
+        if (ioctl(fd, FICLONE, source_fd) == 0)
+                return 0;
+        while (size > 0) {
+                ssize_t n = copy_file_range(source_fd, &in_off, fd, &out_off, (size_t) MIN(size, (uint64_t) 1 << 30), 0);
+                if (n < 0)
+                        return log_error_errno(errno, "%s: cannot copy the image: %m", tmp_path);
+                if (n == 0)
+                        return log_error_errno(EIO, "%s: source image ended early", tmp_path);
+                size -= (uint64_t) n;
+        }
+        return 0;
+}
+
+static int fork_cb(int fd, const char *tmp_path, void *userdata) {
+        SealJob *job = userdata;
+        int r;
+
+        r = copy_image(job->source_fd, fd, job->source_size, tmp_path);
+        if (r < 0)
+                return r;
+        set_timestamp(job);
+        return write_signed_header(fd, tmp_path, job);
+}
+
+int realmfs_image_fork(const RealmfsImage *source, const char *new_path, const SealParams *seal) {
+        _cleanup_free_ char *new_name = NULL;
+        _cleanup_close_ int lock = -1;
+        RealmfsMetainfo meta = source->meta;
+        SealJob job;
+        int r;
+
+        r = realmfs_name_from_image_path(new_path, &new_name);
+        if (r < 0)
+                return log_error_errno(EINVAL, "%s: not NAME-realmfs.img with a valid NAME", new_path);
+        if (streq(new_name, source->name))
+                return log_error_errno(EINVAL, "%s: a fork needs another name than %s", new_path, source->name);
+        lock = image_lock(new_path);
+        if (lock < 0)
+                return lock;
+        (void) image_remove_debris(new_path);
+        if (access(new_path, F_OK) == 0)
+                return log_error_errno(EEXIST, "%s: already exists, not replacing it", new_path);
+
+        /* only the header changes: the data and the hash tree (and so the
+         * salt, root and shasum) are the source's */
+        meta.realmfs_name = new_name;
+        meta.channel = REALMFS_USER_CHANNEL;
+        meta.version = 1;
+        job = (SealJob) {
+                .meta = &meta,
+                .params = *seal,
+                .status = source->header.status,
+                .flags = source->header.flags,
+                .source_fd = source->fd,
+                .source_size = source->file_size,
+        };
+        r = write_file_atomic_with(new_path, 0644, true, fork_cb, &job);
+        if (r < 0 && !job.no_seed)
+                return log_error_errno(r, "%s: not forked: %m", new_path);
         return r;
 }

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "image.h"
+
 /* Where sealing gets the 32-byte signing seed: called once, only when the
  * image is ready to be signed, so the caller can derive it (the keyring's
  * KDF) while the filesystem and hash tree are being made.  Returns < 0 (and
@@ -36,3 +38,12 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const Se
  * timestamp and signature, channel set to the signer's; unknown metainfo keys
  * kept. */
 int realmfs_image_sign(const char *path, const char *channel /* NULL: realmfs-user */, const SealParams *seal);
+
+/* A new image new_path (…/NEW-realmfs.img, which must not exist) with the
+ * content of source (opened, and checked by the caller under the trust
+ * rules: its verity root is what gets signed again): a reflink of the file
+ * where the filesystem can, else a copy in the kernel; only the header
+ * changes (realmfs-name NEW, channel realmfs-user, version 1, timestamp,
+ * signature).  Holds the lock of NEW; written to a temporary file and
+ * linked into place: never a half NEW. */
+int realmfs_image_fork(const RealmfsImage *source, const char *new_path, const SealParams *seal);

@@ -29,6 +29,7 @@ static const Verb verbs[] = {
         { "inspect", 1, 1, OPT_BIT(OPT_JSON), verb_inspect, "[--json] IMAGE", NULL, NULL },
         { "verify", 1, 1, OPT_BIT(OPT_PUBLIC_KEY), verb_verify, "[--public-key HEX]... IMAGE", NULL, NULL },
         { "list", 0, 0, OPT_BIT(OPT_JSON), verb_list, "[--json]", NULL, NULL },
+        { "fork", 2, 2, KEYRING_OPTIONS, verb_fork, "[--keyring FILE [--passphrase-file FILE]] NAME NEW", NULL, NULL },
         { "attach", 1, 1, OPT_BIT(OPT_DRY_RUN), verb_attach, "[--dry-run] NAME", NULL, NULL },
         { "detach", 1, 1, 0, verb_detach, "NAME", NULL, NULL },
         { "create", 1, 1,

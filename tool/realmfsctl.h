@@ -91,11 +91,19 @@ int usage_error(const Args *a, const char *fmt, ...) _printf_(2, 3);
  * in secure memory.  Logs one line on failure. */
 int tool_keyring_passphrase(const Args *a, const char *keyring, char **ret, size_t *ret_len);
 
+/* The signing key of create, sign, fork (and update, resize next), in the
+ * order of DESIGN.md: --keyring FILE (its passphrase asked now, its KDF in
+ * a thread), else the seed the boot loaded into the kernel.  Logged. */
+struct SeedLoader;
+int tool_signing_key(const Args *a, struct SeedLoader *l);
+
 /* verb-image.c */
 int verb_inspect(const Args *a);
 int verb_verify(const Args *a);
 int verb_create(const Args *a);
 int verb_sign(const Args *a);
+/* verb-fork.c */
+int verb_fork(const Args *a);
 /* verb-list.c */
 int verb_list(const Args *a);
 /* verb-attach.c */

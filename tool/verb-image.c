@@ -120,30 +120,13 @@ int verb_verify(const Args *a) {
 
 /* ---- create / sign ---- */
 
-/* The signing key, in the order of DESIGN.md: --keyring FILE (its
- * passphrase now, its KDF in a thread while the image is made), else the
- * seed the boot loaded into the kernel. */
-static int start_seed(const Args *a, SeedLoader *l) {
-        char *pass = NULL;
-        size_t len;
-        int r;
-
-        if (!arg_set(a, OPT_KEYRING))
-                return seed_loader_from_kernel(l);
-        r = tool_keyring_passphrase(a, arg_str(a, OPT_KEYRING), &pass, &len);
-        if (r < 0)
-                return r;
-        seed_loader_start(l, arg_str(a, OPT_KEYRING), pass, len);
-        return 0;
-}
-
 int verb_create(const Args *a) {
         _cleanup_(seed_loader_done) SeedLoader seed = {};
         int r;
 
         if (!arg_set(a, OPT_NAME) || !arg_set(a, OPT_FROM))
                 return usage_error(a, "--name and --from are required");
-        r = start_seed(a, &seed);
+        r = tool_signing_key(a, &seed);
         if (r < 0)
                 return r;
         return realmfs_image_create(a->argv[0],
@@ -160,7 +143,7 @@ int verb_sign(const Args *a) {
         _cleanup_(seed_loader_done) SeedLoader seed = {};
         int r;
 
-        r = start_seed(a, &seed);
+        r = tool_signing_key(a, &seed);
         if (r < 0)
                 return r;
         return realmfs_image_sign(a->argv[0], arg_str(a, OPT_CHANNEL),

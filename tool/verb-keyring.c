@@ -9,6 +9,7 @@
 #include "passphrase.h"
 #include "realmfsctl.h"
 #include "secure.h"
+#include "seed-loader.h"
 #include "util.h"
 
 /* From file, else asked (twice with confirm). */
@@ -41,6 +42,23 @@ int tool_keyring_passphrase(const Args *a, const char *keyring, char **ret, size
         if (asprintf(&prompt, "Passphrase for %s: ", keyring) < 0)
                 return log_oom();
         return get_passphrase(arg_str(a, OPT_PASSPHRASE_FILE), prompt, false, ret, ret_len);
+}
+
+/* The signing key, in the order of DESIGN.md: --keyring FILE (its
+ * passphrase now, its KDF in a thread while the image is made), else the
+ * seed the boot loaded into the kernel. */
+int tool_signing_key(const Args *a, SeedLoader *l) {
+        char *pass = NULL;
+        size_t len;
+        int r;
+
+        if (!arg_set(a, OPT_KEYRING))
+                return seed_loader_from_kernel(l);
+        r = tool_keyring_passphrase(a, arg_str(a, OPT_KEYRING), &pass, &len);
+        if (r < 0)
+                return r;
+        seed_loader_start(l, arg_str(a, OPT_KEYRING), pass, len);
+        return 0;
 }
 
 static int load_seed(const Args *a, uint8_t **ret_seed) {

@@ -218,6 +218,45 @@ grep -q "^base .* user .* a,b$" "$work/out" && grep -q "^stranger .*untrusted: s
         ok "list: one row per image with who vouches and the realms" || fail "list: $(cat "$work/out")"
 expect 2 "list takes no argument" 'unexpected argument' -- "$ctl" list extra
 
+# --- fork: a new image with the content of a trusted one, sealed with the
+# user key (here the kernel's seed); only the header differs
+forking() { # command...: in the list root, trusting pk, the seed of kpk in the kernel
+        insession env REALMBOOT_ROOT="$lroot" REALMBOOT_CMDLINE="" bash -c '
+                keyctl padd user realmfs-user-public @s <"$1" >/dev/null
+                keyctl padd user realmfs-user @s <"$2" >/dev/null
+                shift 2; exec "$@"' _ "$work/pk.bin" "$work/seed.bin" "$@"
+}
+expect 0 "fork base copy" -- forking "$ctl" fork base copy
+expect 0 "the fork verifies with the signer's key" -- "$ctl" verify --public-key "$kpk" "$limages/copy-realmfs.img"
+[ "$(meta_field "$limages/copy-realmfs.img" realmfs-name)" = copy ] && [ "$(meta_field "$limages/copy-realmfs.img" version)" = 1 ] &&
+        [ "$(meta_field "$limages/copy-realmfs.img" channel)" = realmfs-user ] &&
+        [ "$(meta_field "$limages/copy-realmfs.img" verity-root)" = "$(meta_field "$limages/base-realmfs.img" verity-root)" ] &&
+        ok "fork: realmfs-name copy, version 1, channel realmfs-user, the same verity root" || fail "fork metainfo"
+cmp -s <(tail -c +4097 "$limages/base-realmfs.img") <(tail -c +4097 "$limages/copy-realmfs.img") &&
+        ok "fork: data and hash tree byte for byte the source's" || fail "fork changed the data"
+cp "$limages/copy-realmfs.img" "$work/copy.before"
+expect 1 "fork onto an existing image: refused" 'already exists, not replacing it' -- forking "$ctl" fork base copy
+cmp -s "$limages/copy-realmfs.img" "$work/copy.before" && ok "the existing image is untouched" || fail "existing image changed"
+expect 1 "fork of an untrusted image: refused" 'signature does not verify with any trusted key' -- forking "$ctl" fork stranger mine
+[ ! -e "$limages/mine-realmfs.img" ] && ok "nothing written for it" || fail "mine-realmfs.img written"
+expect 1 "fork onto its own name" 'a fork needs another name than base' -- forking "$ctl" fork base base
+expect 1 "fork to an invalid name" 'Invalid RealmFS name "1x"' -- forking "$ctl" fork base 1x
+expect 1 "fork, key mode public: refused" 'only loaded in safe mode' -- \
+        insession env REALMBOOT_ROOT="$lroot" REALMBOOT_CMDLINE="" bash -c 'keyctl padd user realmfs-user-public @s <"$1" >/dev/null; shift; exec "$@"' _ "$work/pk.bin" "$ctl" fork base other
+# a killed run left its temporary file and holds no lock: the next run removes it
+: >"$limages/.#third-realmfs.img.AbC123"
+expect 0 "fork after an interrupted one" -- forking "$ctl" fork base third
+grep -q "removed 1 temporary file an interrupted run left" "$work/err" && [ ! -e "$limages/.#third-realmfs.img.AbC123" ] &&
+        ok "the leftover temporary file removed, said in one line" || fail "debris: $(cat "$work/err"); $(ls -a "$limages")"
+# another run holding the lock: refused at once, the lock named
+flock "$limages/.#fourth-realmfs.img.lock" sleep 30 &
+holder=$!
+for i in $(seq 1 50); do flock -n "$limages/.#fourth-realmfs.img.lock" true || break; sleep 0.1; done
+expect 1 "fork while another run holds the lock: refused at once, the lock named" \
+        'another realmfsctl works on this image (lock' -- forking "$ctl" fork base fourth
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+[ ! -e "$limages/fourth-realmfs.img" ] && ok "nothing written while locked" || fail "fourth written"
+
 # --- create refusals, nothing half-written
 expect 1 "create: output not NAME-realmfs.img" 'output must be named main-realmfs.img' -- "$ctl" create --name main --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/wrong.img"
 expect 1 "create: invalid name" 'Invalid RealmFS name "1bad": a letter, then letters' -- "$ctl" create --name 1bad --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$work/img/1bad-realmfs.img"
@@ -226,7 +265,10 @@ expect 1 "create: wrong passphrase" 'wrong passphrase or damaged keyring' -- "$c
 expect 2 "create: missing --from" 'create: --name and --from are required' -- "$ctl" create --name gone "$work/img/gone-realmfs.img"
 expect 1 "create: no --keyring and no kernel key" 'No signing key: no realmfs-user key in the kernel keyring and no --keyring' -- \
         insession "$ctl" create --name gone --from "$work/tree" "$work/img/gone-realmfs.img"
-[ "$(ls -A "$work/img")" = "$(printf 'main-realmfs.img\ntools-realmfs.img')" ] && ok "no partial output files" || fail "left: $(ls -A "$work/img")"
+# (the empty lock files .#NAME-realmfs.img.lock stay: removing one under
+# flock would race with the next run)
+[ "$(ls -A "$work/img" | grep -v '^\.#.*-realmfs\.img\.lock$')" = "$(printf 'main-realmfs.img\ntools-realmfs.img')" ] &&
+        ok "no partial output files" || fail "left: $(ls -A "$work/img")"
 
 # --- bad images: each exit 1 with one line
 bad=$work/bad

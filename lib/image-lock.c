@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <sys/file.h>
+
+#include "image-lock.h"
+#include "log.h"
+
+/* dir and base name of path (without modifying it). */
+static int split_path(const char *path, char **ret_dir, const char **ret_base) {
+        const char *slash = strrchr(path, '/');
+
+        *ret_base = slash ? slash + 1 : path;
+        *ret_dir = slash ? strndup(path, (size_t) (slash - path) ? (size_t) (slash - path) : 1) : strdup(".");
+        return *ret_dir ? 0 : -ENOMEM;
+}
+
+int image_lock(const char *image_path) {
+        _cleanup_free_ char *dir = NULL, *lock = NULL;
+        const char *base;
+        int fd;
+
+        if (split_path(image_path, &dir, &base) < 0 || asprintf(&lock, "%s/.#%s.lock", dir, base) < 0)
+                return log_oom();
+        fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open the lock: %m", lock);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+                close(fd);
+                if (r == -EBUSY)
+                        return log_error_errno(r, "%s: another realmfsctl works on this image (lock %s held)",
+                                               image_path, lock);
+                return log_error_errno(r, "%s: cannot lock: %m", lock);
+        }
+        return fd;
+}
+
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+int image_remove_debris(const char *image_path) {
+        _cleanup_free_ char *dir = NULL, *prefix = NULL, *lock = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+        const char *base;
+        int n = 0;
+
+        if (split_path(image_path, &dir, &base) < 0 || asprintf(&prefix, ".#%s.", base) < 0 ||
+            asprintf(&lock, ".#%s.lock", base) < 0)
+                return log_oom();
+        d = opendir(dir);
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 && strcmp(de->d_name, lock) != 0 &&
+                    unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        n++;
+        if (n > 0)
+                log_notice("%s: removed %i temporary file%s an interrupted run left.", image_path, n, n == 1 ? "" : "s");
+        return n;
+}
