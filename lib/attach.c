@@ -101,7 +101,7 @@ static int activate(const RealmfsImage *img, const char *dm_name, const char *dm
 }
 
 int realmfs_attach(const char *name, bool dry_run) {
-        _cleanup_free_ char *image = NULL, *path = NULL, *dm_name = NULL, *dm_path = NULL;
+        _cleanup_free_ char *path = NULL, *dm_name = NULL, *dm_path = NULL;
         _cleanup_(realmboot_config_done) RealmbootConfig config = {};
         _cleanup_(realmboot_cmdline_done) RealmbootCmdline cmdline = {};
         _cleanup_(realmfs_image_close) RealmfsImage img = REALMFS_IMAGE_NULL;
@@ -113,14 +113,14 @@ int realmfs_attach(const char *name, bool dry_run) {
         if (!realmfs_name_is_valid(name))
                 return log_error_errno(EINVAL, "Invalid RealmFS name \"%s\"", name);
         /* the config and the command line, read once for the path and the trust rules */
-        (void) realmboot_config_load(NULL, &config); /* errors logged; defaults kept */
-        r = realmboot_cmdline_load(&cmdline);
+        r = realmboot_system_load(&config, &cmdline);
         if (r < 0)
-                return r; /* logged as what it is */
-        if ((r = realmfs_image_path(config.images_directory, name, &image)) < 0 ||
-            (r = path_with_root(image, &path)) < 0 || (r = realmfs_device_name(name, &dm_name)) < 0 ||
-            (r = realmfs_device_path(name, &dm_path)) < 0)
-                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the image path of %s: %m", name);
+                return r;
+        r = realmboot_image_path(&config, name, &path);
+        if (r < 0)
+                return r;
+        if (realmfs_device_name(name, &dm_name) < 0 || realmfs_device_path(name, &dm_path) < 0)
+                return log_oom(); /* the name is valid: only memory can fail */
 
         r = realmfs_image_open(path, &img);
         if (r < 0)

@@ -320,6 +320,25 @@ int realmboot_config_load(const char *path, RealmbootConfig *ret) {
         return result;
 }
 
+int realmboot_system_load(RealmbootConfig *config, RealmbootCmdline *cmdline) {
+        (void) realmboot_config_load(NULL, config); /* errors logged; defaults kept */
+        return realmboot_cmdline_load(cmdline);      /* logged as what it is */
+}
+
+int realmboot_image_path(const RealmbootConfig *config, const char *name, char **ret) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        if (!realmfs_name_is_valid(name))
+                return log_error_errno(EINVAL, "Invalid RealmFS name \"%s\"", name);
+        r = realmfs_image_path(config->images_directory, name, &p);
+        if (r >= 0)
+                r = path_with_root(p, ret);
+        if (r < 0)
+                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the image path of %s: %m", name);
+        return 0;
+}
+
 const uint8_t *realmboot_config_channel_key(const RealmbootConfig *c, const char *name) {
         for (size_t i = 0; i < c->n_channels; i++)
                 if (streq(c->channels[i].name, name))
@@ -410,16 +429,11 @@ static void name_list_done(NameList *l) {
         *l = (NameList) {};
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 /* The realm-* entries of dir, sorted: realms are read (and problems
  * logged) in a stable order, whatever the filesystem's order. */
 static int list_realm_dirs(const char *dir, NameList *ret) {
         _cleanup_(name_list_done) NameList l = {};
-        _cleanup_(closedirp) DIR *d = opendir(dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
         struct dirent *de;
         size_t cap = 0;
 

@@ -44,6 +44,16 @@ void realmboot_config_done(RealmbootConfig *c);
  * instances).  Such an entry is logged and left out. */
 bool safe_mode_unit_is_unmaskable(const char *unit);
 
+/* The configuration and the kernel command line of this system, as every
+ * verb that acts on the system's images reads them: config problems are
+ * logged and the defaults kept; a command line that cannot be read is the
+ * error (logged). */
+int realmboot_system_load(RealmbootConfig *config, RealmbootCmdline *cmdline);
+
+/* <images>/NAME-realmfs.img of config (under $REALMBOOT_ROOT in test-hooks
+ * builds).  Logs one line: an invalid name, or a path that cannot be built. */
+int realmboot_image_path(const RealmbootConfig *config, const char *name, char **ret);
+
 /* Public key of a channel from the config, or NULL. */
 const uint8_t *realmboot_config_channel_key(const RealmbootConfig *c, const char *name);
 

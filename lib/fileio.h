@@ -5,7 +5,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <dirent.h>
+
 #include "macro.h"
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 typedef enum ReadFullFlags {
         /* the buffer comes from secure_alloc() (locked, guarded) and must be

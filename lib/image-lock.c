@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 
+#include "fileio.h"
 #include "image-lock.h"
 #include "log.h"
 
@@ -38,14 +39,9 @@ int image_lock(const char *image_path) {
         return fd;
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 int image_remove_debris(const char *image_path) {
         _cleanup_free_ char *dir = NULL, *prefix = NULL, *lock = NULL;
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         const char *base;
         int n = 0;

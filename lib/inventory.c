@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <stdio.h>
 
+#include "fileio.h"
 #include "image.h"
 #include "inventory.h"
 #include "log.h"
@@ -119,14 +120,9 @@ static int info_compare(const void *a, const void *b) {
         return strcmp(((const RealmfsInfo *) a)->name, ((const RealmfsInfo *) b)->name);
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 /* The NAMEs of <dir>/NAME-realmfs.img, into *ret (unsorted). */
 static int list_images(const char *dir, RealmfsInfo **ret, size_t *ret_n) {
-        _cleanup_(closedirp) DIR *d = opendir(dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
         RealmfsInfo *v = NULL;
         size_t n = 0;
         struct dirent *de;

@@ -51,9 +51,8 @@ int trust_collect_system(TrustedKey **ret, size_t *ret_n) {
         _cleanup_(realmboot_cmdline_done) RealmbootCmdline cmdline = {};
         int r;
 
-        (void) realmboot_config_load(NULL, &config); /* errors logged; defaults kept */
-        r = realmboot_cmdline_load(&cmdline);
+        r = realmboot_system_load(&config, &cmdline);
         if (r < 0)
-                return r; /* logged as what it is */
+                return r;
         return trust_collect(&config, &cmdline, ret, ret_n);
 }

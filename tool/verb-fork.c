@@ -11,21 +11,6 @@
 #include "trust.h"
 #include "util.h"
 
-/* <images>/NAME-realmfs.img of the configuration (under the test root). */
-static int image_path_of(const RealmbootConfig *config, const char *name, char **ret) {
-        _cleanup_free_ char *p = NULL;
-        int r;
-
-        if (!realmfs_name_is_valid(name))
-                return log_error_errno(EINVAL, "Invalid RealmFS name \"%s\"", name);
-        r = realmfs_image_path(config->images_directory, name, &p);
-        if (r >= 0)
-                r = path_with_root(p, ret);
-        if (r < 0)
-                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the image path of %s: %m", name);
-        return 0;
-}
-
 int verb_fork(const Args *a) {
         _cleanup_(realmboot_config_done) RealmbootConfig config = {};
         _cleanup_(realmboot_cmdline_done) RealmbootCmdline cmdline = {};
@@ -36,12 +21,11 @@ int verb_fork(const Args *a) {
         size_t n_keys = 0;
         int r;
 
-        (void) realmboot_config_load(NULL, &config); /* errors logged; defaults kept */
-        r = realmboot_cmdline_load(&cmdline);
+        r = realmboot_system_load(&config, &cmdline);
         if (r < 0)
                 return r;
-        if ((r = image_path_of(&config, a->argv[0], &source_path)) < 0 ||
-            (r = image_path_of(&config, a->argv[1], &new_path)) < 0)
+        if ((r = realmboot_image_path(&config, a->argv[0], &source_path)) < 0 ||
+            (r = realmboot_image_path(&config, a->argv[1], &new_path)) < 0)
                 return r;
         r = realmfs_image_open(source_path, &source);
         if (r < 0)

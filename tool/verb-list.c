@@ -74,8 +74,7 @@ int verb_list(const Args *a) {
         size_t n = 0;
         int r;
 
-        (void) realmboot_config_load(NULL, &config); /* errors logged; defaults kept */
-        r = realmboot_cmdline_load(&cmdline);
+        r = realmboot_system_load(&config, &cmdline);
         if (r < 0)
                 return r;
         r = realmfs_inventory(&config, &cmdline, &v, &n);
