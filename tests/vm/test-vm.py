@@ -188,12 +188,17 @@ def scenario_public(out, overlays):
     """2: key mode public from the command line: only the public key; images
     still verified and mounted.  Leaves the keyring moved away in its
     overlay for the missing-keyring boot."""
-    rep, text, t = run(out, "public", "realmboot.key_mode=public vmtest.prep=remove-keyring", keep=overlays["missing"])
+    rep, text, t = run(out, "public", "realmboot.key_mode=public vmtest.sign vmtest.prep=remove-keyring",
+                       keep=overlays["missing"])
     expect_settled(rep, "public")
     expect_public_only(rep, "public")
     expect_verified_mounts(out, rep, "public", ["base", "work-tools"])
     check(units(rep).get("realm@main.service") == "active", "public: realm main running")
     check(one(rep, "prep") == "remove-keyring", "public: keyring moved away for the next boot")
+    # key mode public in a normal boot: signing verbs refuse, pointing to safe mode
+    check(one(rep, "sign-fork").startswith("1 ") and "only loaded in safe mode" in one(rep, "sign-fork"),
+          "public: realmfsctl fork refuses: the secret key is only loaded in safe mode", one(rep, "sign-fork"))
+    check(not one(rep, "sign-sign").startswith("0 "), "public: realmfsctl sign refuses too", one(rep, "sign-sign"))
 
 
 def expect_safe_mode(rep, label):
@@ -252,8 +257,20 @@ def scenario_safe(out):
     IP filter alone (the guard paused, a link brought up by hand), then
     `systemctl isolate multi-user.target` (no way out of safe mode but a
     reboot)."""
-    rep, text, t = run(out, "safe", "realmboot.safe_mode realmboot.key_mode=public vmtest.layer2 vmtest.isolate")
+    rep, text, t = run(out, "safe", "realmboot.safe_mode realmboot.key_mode=public vmtest.sign vmtest.layer2 vmtest.isolate")
     expect_safe_mode(rep, "safe")
+    # the key the boot loaded seals, without a keyring file or a passphrase
+    check(one(rep, "sign-fork").startswith("0 "), "safe: realmfsctl fork base vm-fork with the kernel's key", one(rep, "sign-fork"))
+    check(one(rep, "sign-sign").startswith("0 "), "safe: realmfsctl sign with the kernel's key", one(rep, "sign-sign"))
+    try:
+        rows = {r["name"]: r for r in json.loads(one(rep, "sign-list", "[]"))}
+    except ValueError:
+        rows = {}
+    check(rows.get("vm-fork", {}).get("trusted") is True and rows["vm-fork"].get("signer") == "user" and
+          rows["vm-fork"].get("version") == 2, "safe: realmfsctl list: vm-fork trusted (signer user), version 2",
+          str(rows.get("vm-fork")))
+    check(rows.get("base", {}).get("realms") == ["dev", "main"] and rows.get("unsigned", {}).get("trusted") is False,
+          "safe: realmfsctl list: base used by dev and main, unsigned untrusted", str(rows.get("base")))
     check(one(rep, "layer2-link") == "UP", "safe: layer 2 alone: eth0 forced UP with the guard paused", one(rep, "layer2-link"))
     # the same two sends work in a normal boot (pair: ping-self, udp-self)
     check(not one(rep, "layer2-ping").startswith("0 "),
