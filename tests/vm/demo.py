@@ -67,8 +67,8 @@ def main():
     rep, text, t = boot(out, "safe mode", "realmboot.safe_mode realmboot.key_mode=public")
     print("   booted in %.0f s into %s (%s)" % (t, rep.get("default-target", ["?"])[0], rep.get("safe-mode-target", ["?"])[0]))
     print("   keys: %s (safe mode loads the pair into an offline boot)" % keys_line(rep))
-    print("   network: %s; realmboot-netguard %s; -.slice IPAddressDeny=%s" %
-          (net_line(rep), rep.get("netguard", ["?"])[0], rep.get("ipfilter", ["?"])[0].split(" 127")[0]))
+    print("   network: %s; realmboot-netguard %s" % (net_line(rep), rep.get("netguard", ["?"])[0]))
+    print("   -.slice IP filter (IPAddressDeny=any, IPAddressAllow=localhost): %s" % rep.get("ipfilter", ["?"])[0])
     print("   ping 192.0.2.1: %s" % rep.get("ping", ["?"])[0].split(" ", 2)[-1][:70])
     active = [u for u in rep.get("unit", []) if u.endswith(" active")]
     print("   realms running: %s; RealmFS mounted: %s" % (len(active), len(rep.get("mount", []))))
