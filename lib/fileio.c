@@ -26,6 +26,23 @@ int pread_full(int fd, void *buf, size_t len, off_t offset) {
         return 0;
 }
 
+int copy_range_full(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t size) {
+        loff_t i = (loff_t) in_off, o = (loff_t) out_off;
+
+        while (size > 0) {
+                ssize_t n = copy_file_range(in, &i, out, &o, (size_t) MIN(size, (uint64_t) 1 << 30), 0);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        return -ENODATA;
+                size -= (uint64_t) n;
+        }
+        return 0;
+}
+
 int pwrite_full(int fd, const void *buf, size_t len, off_t offset) {
         const uint8_t *p = buf;
 

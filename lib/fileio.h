@@ -54,6 +54,11 @@ typedef int (*write_callback_t)(int fd, const char *tmp_path, void *userdata);
 int write_file_atomic_with(const char *path, mode_t mode, bool no_replace, write_callback_t cb,
                            void *userdata);
 
+/* Copies size bytes from in at in_off to out at out_off in the kernel
+ * (copy_file_range: the filesystem may share extents); -ENODATA when in
+ * ends early. */
+int copy_range_full(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t size);
+
 /* Reads exactly len bytes at offset; -EIO on a short read (file too short). */
 int pread_full(int fd, void *buf, size_t len, off_t offset);
 int pwrite_full(int fd, const void *buf, size_t len, off_t offset);

@@ -271,19 +271,15 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const Se
 
 static int sign_cb(int fd, const char *tmp_path, void *userdata) {
         SealJob *job = userdata;
-        uint64_t size = job->meta->nblocks * BLOCK;
-        loff_t in_off = BLOCK, out_off = 0;
+        int r;
 
         /* Copy the data area (not the old tree) to offset 0 of the new file;
          * the kernel copies (or shares extents) without a trip to userspace. */
-        while (size > 0) {
-                ssize_t n = copy_file_range(job->source_fd, &in_off, fd, &out_off, (size_t) MIN(size, (uint64_t) 1 << 30), 0);
-                if (n < 0)
-                        return log_error_errno(errno, "%s: cannot copy data area: %m", tmp_path);
-                if (n == 0)
-                        return log_error_errno(EIO, "%s: source image ended early", tmp_path);
-                size -= (uint64_t) n;
-        }
+        r = copy_range_full(job->source_fd, BLOCK, fd, 0, job->meta->nblocks * BLOCK);
+        if (r == -ENODATA)
+                return log_error_errno(EIO, "%s: source image ended early", tmp_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot copy data area: %m", tmp_path);
         return seal_file(fd, tmp_path, job);
 }
 
@@ -321,18 +317,15 @@ int realmfs_image_sign(const char *path, const char *channel, const SealParams *
 /* The whole source image into fd: shared extents where the filesystem can
  * (FICLONE), else copy_file_range (the kernel copies, or shares). */
 static int copy_image(int source_fd, int fd, uint64_t size, const char *tmp_path) {
-        loff_t in_off = 0, out_off = 0;
+        int r;
 
         if (ioctl(fd, FICLONE, source_fd) == 0)
                 return 0;
-        while (size > 0) {
-                ssize_t n = copy_file_range(source_fd, &in_off, fd, &out_off, (size_t) MIN(size, (uint64_t) 1 << 30), 0);
-                if (n < 0)
-                        return log_error_errno(errno, "%s: cannot copy the image: %m", tmp_path);
-                if (n == 0)
-                        return log_error_errno(EIO, "%s: source image ended early", tmp_path);
-                size -= (uint64_t) n;
-        }
+        r = copy_range_full(source_fd, 0, fd, 0, size);
+        if (r == -ENODATA)
+                return log_error_errno(EIO, "%s: source image ended early", tmp_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot copy the image: %m", tmp_path);
         return 0;
 }
 
