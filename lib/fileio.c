@@ -196,9 +196,9 @@ int write_file_atomic_with(const char *path, mode_t mode, bool no_replace, write
 
         /* the temporary file lives beside path, so rename() stays atomic */
         if (slash)
-                r = asprintf(&tmp, "%.*s/.#%s.XXXXXX", (int) (slash - path), path, slash + 1);
+                r = asprintf(&tmp, "%.*s/" ATOMIC_TEMP_PREFIX "%s.XXXXXX", (int) (slash - path), path, slash + 1);
         else
-                r = asprintf(&tmp, ".#%s.XXXXXX", path);
+                r = asprintf(&tmp, ATOMIC_TEMP_PREFIX "%s.XXXXXX", path);
         if (r < 0)
                 return -ENOMEM;
         fd = mkostemp(tmp, O_CLOEXEC);

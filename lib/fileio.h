@@ -41,6 +41,10 @@ int open_regular(const char *path);
  * "not a regular file". */
 const char *fileio_error(int r);
 
+/* The temporary file of write_file_atomic*() beside DIR/NAME is
+ * DIR/.#NAME.XXXXXX: image-lock.c removes those a killed run left. */
+#define ATOMIC_TEMP_PREFIX ".#"
+
 /* Writes data to path atomically: a temporary file in the same directory,
  * fchmod(mode), write, fsync, rename over path, fsync of the directory.  On
  * any failure the temporary file is removed and path is left untouched.

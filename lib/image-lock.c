@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <sys/file.h>
 
@@ -23,7 +22,7 @@ int image_lock(const char *image_path) {
         const char *base;
         int fd;
 
-        if (split_path(image_path, &dir, &base) < 0 || asprintf(&lock, "%s/.#%s.lock", dir, base) < 0)
+        if (split_path(image_path, &dir, &base) < 0 || asprintf(&lock, "%s/" ATOMIC_TEMP_PREFIX "%s.lock", dir, base) < 0)
                 return log_oom();
         fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
         if (fd < 0)
@@ -46,8 +45,8 @@ int image_remove_debris(const char *image_path) {
         const char *base;
         int n = 0;
 
-        if (split_path(image_path, &dir, &base) < 0 || asprintf(&prefix, ".#%s.", base) < 0 ||
-            asprintf(&lock, ".#%s.lock", base) < 0)
+        if (split_path(image_path, &dir, &base) < 0 || asprintf(&prefix, ATOMIC_TEMP_PREFIX "%s.", base) < 0 ||
+            asprintf(&lock, ATOMIC_TEMP_PREFIX "%s.lock", base) < 0)
                 return log_oom();
         d = opendir(dir);
         if (!d)
