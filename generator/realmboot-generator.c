@@ -62,13 +62,17 @@ static int add_mount(const Realmfs *fs) {
                 return r;
         /* Not part of local-fs.target: the images live on local file systems
          * and the verity service runs after them (default dependencies
-         * would order the mount before local-fs.target: a cycle). */
+         * would order the mount before local-fs.target: a cycle).  Mounted
+         * while a realm needs it: once the last realm on it stopped, it is
+         * unmounted (and its verity device detached), so that the next
+         * realm runs on the image as it is then (realmfsctl update). */
         fprintf(f,
                 "[Unit]\n"
                 "Description=RealmFS %s%s\n"
                 "Documentation=man:realmboot-generator(8)\n"
                 "SourcePath=%s\n"
                 "DefaultDependencies=no\n"
+                "StopWhenUnneeded=yes\n"
                 "Conflicts=umount.target\n"
                 "Before=umount.target\n"
                 "After=local-fs.target\n",

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <libgen.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "fileio.h"
 #include "secure.h"
+#include "util.h"
 
 int pread_full(int fd, void *buf, size_t len, off_t offset) {
         uint8_t *p = buf;
@@ -170,7 +174,7 @@ int read_full_file(const char *path, size_t max, ReadFullFlags flags, char **ret
         return 0;
 }
 
-static int fsync_directory_of(const char *path) {
+int fsync_directory_of(const char *path) {
         _cleanup_free_ char *copy = strdup(path);
         _cleanup_close_ int dfd = -1;
 
@@ -184,23 +188,52 @@ static int fsync_directory_of(const char *path) {
         return 0;
 }
 
+int temp_path_beside(const char *path, char **ret) {
+        const char *slash = strrchr(path, '/');
+        int r;
+
+        if (slash)
+                r = asprintf(ret, "%.*s/" ATOMIC_TEMP_PREFIX "%s.XXXXXX", (int) (slash - path), path, slash + 1);
+        else
+                r = asprintf(ret, ATOMIC_TEMP_PREFIX "%s.XXXXXX", path);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+int link_temporary(const char *path, char **ret) {
+        _cleanup_free_ char *tmp = NULL;
+        int r;
+
+        r = temp_path_beside(path, &tmp);
+        if (r < 0)
+                return r;
+        for (unsigned attempt = 0; attempt < 100; attempt++) {
+                static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+                char *x = tmp + strlen(tmp) - 6;
+                for (size_t i = 0; i < 6; i++)
+                        x[i] = chars[randombytes_uniform(sizeof chars - 1)];
+                if (link(path, tmp) == 0) {
+                        *ret = TAKE_PTR(tmp);
+                        return 0;
+                }
+                if (errno != EEXIST)
+                        return negative_errno();
+        }
+        return -EEXIST;
+}
+
 int write_file_atomic_with(const char *path, mode_t mode, bool no_replace, write_callback_t cb,
                            void *userdata) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
-        const char *slash = strrchr(path, '/');
         int r;
 
         if (no_replace && access(path, F_OK) == 0)
                 return -EEXIST;
 
         /* the temporary file lives beside path, so rename() stays atomic */
-        if (slash)
-                r = asprintf(&tmp, "%.*s/" ATOMIC_TEMP_PREFIX "%s.XXXXXX", (int) (slash - path), path, slash + 1);
-        else
-                r = asprintf(&tmp, ATOMIC_TEMP_PREFIX "%s.XXXXXX", path);
+        r = temp_path_beside(path, &tmp);
         if (r < 0)
-                return -ENOMEM;
+                return r;
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
@@ -216,6 +249,7 @@ int write_file_atomic_with(const char *path, mode_t mode, bool no_replace, write
                 r = negative_errno();
                 goto fail;
         }
+        test_hook_stop_point("written");
         if (no_replace) {
                 /* link() fails with EEXIST if somebody created path meanwhile. */
                 if (link(tmp, path) < 0) {
@@ -247,4 +281,10 @@ static int write_buffer_cb(int fd, const char *tmp_path, void *userdata) {
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool no_replace) {
         struct buffer_write b = { data, len };
         return write_file_atomic_with(path, mode, no_replace, write_buffer_cb, &b);
+}
+
+int copy_file_all(int in, int out, uint64_t size) {
+        if (ioctl(out, FICLONE, in) == 0)
+                return 0;
+        return copy_range_full(in, 0, out, 0, size);
 }

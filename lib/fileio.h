@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -45,6 +46,12 @@ const char *fileio_error(int r);
  * DIR/.#NAME.XXXXXX: image-lock.c removes those a killed run left. */
 #define ATOMIC_TEMP_PREFIX ".#"
 
+/* DIR/.#NAME.XXXXXX for path DIR/NAME (a mkostemp() template). */
+int temp_path_beside(const char *path, char **ret);
+
+/* A hard link of path under a new temporary name beside it (*ret). */
+int link_temporary(const char *path, char **ret);
+
 /* Writes data to path atomically: a temporary file in the same directory,
  * fchmod(mode), write, fsync, rename over path, fsync of the directory.  On
  * any failure the temporary file is removed and path is left untouched.
@@ -62,6 +69,13 @@ int write_file_atomic_with(const char *path, mode_t mode, bool no_replace, write
  * (copy_file_range: the filesystem may share extents); -ENODATA when in
  * ends early. */
 int copy_range_full(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t size);
+
+/* All of in (size bytes) into the empty file out: shared extents where
+ * the filesystem can (FICLONE), else copy_range_full(). */
+int copy_file_all(int in, int out, uint64_t size);
+
+/* fsync() of the directory path is in: a rename there is on disk. */
+int fsync_directory_of(const char *path);
 
 /* Reads exactly len bytes at offset; -EIO on a short read (file too short). */
 int pread_full(int fd, void *buf, size_t len, off_t offset);

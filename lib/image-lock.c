@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <sys/file.h>
 
+#include "container.h"
 #include "fileio.h"
 #include "image-lock.h"
 #include "log.h"
+#include "loop.h"
+#include "names.h"
 
 /* dir and base name of path (without modifying it). */
 static int split_path(const char *path, char **ret_dir, const char **ret_base) {
@@ -39,23 +42,31 @@ int image_lock(const char *image_path) {
 }
 
 int image_remove_debris(const char *image_path) {
-        _cleanup_free_ char *dir = NULL, *prefix = NULL, *lock = NULL;
+        _cleanup_free_ char *dir = NULL, *prefix = NULL, *lock = NULL, *loop_prefix = NULL, *name = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         const char *base;
-        int n = 0;
+        int n = 0, loops, mounts = 0;
 
         if (split_path(image_path, &dir, &base) < 0 || asprintf(&prefix, ATOMIC_TEMP_PREFIX "%s.", base) < 0 ||
-            asprintf(&lock, ATOMIC_TEMP_PREFIX "%s.lock", base) < 0)
+            asprintf(&lock, ATOMIC_TEMP_PREFIX "%s.lock", base) < 0 ||
+            asprintf(&loop_prefix, "%s/%s", dir, prefix) < 0)
                 return log_oom();
+        /* the loop devices of a killed update over its work copy first
+         * (they keep the deleted file's blocks), then the files */
+        loops = loop_devices_detach_backing(loop_prefix);
+        if (loops < 0)
+                loops = 0;
+        if (realmfs_name_from_image_path(image_path, &name) == 0)
+                mounts = container_remove_debris(name);
         d = opendir(dir);
-        if (!d)
-                return 0;
-        while ((de = readdir(d)))
-                if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 && strcmp(de->d_name, lock) != 0 &&
-                    unlinkat(dirfd(d), de->d_name, 0) == 0)
-                        n++;
-        if (n > 0)
-                log_notice("%s: removed %i temporary file%s an interrupted run left.", image_path, n, n == 1 ? "" : "s");
-        return n;
+        if (d)
+                while ((de = readdir(d)))
+                        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 && strcmp(de->d_name, lock) != 0 &&
+                            unlinkat(dirfd(d), de->d_name, 0) == 0)
+                                n++;
+        if (n + loops + mounts > 0)
+                log_notice("%s: removed what an interrupted run left: %i temporary file%s, %i loop device%s, %i mount point%s.",
+                           image_path, n, n == 1 ? "" : "s", loops, loops == 1 ? "" : "s", mounts, mounts == 1 ? "" : "s");
+        return n + loops + mounts;
 }

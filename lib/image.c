@@ -7,6 +7,7 @@
 #include "log.h"
 #include "loop.h"
 #include "names.h"
+#include "util.h"
 
 #define BLOCK REALMFS_BLOCK_SIZE
 
@@ -47,7 +48,14 @@ int realmfs_image_open_full(const char *path, ImageOpenFlags flags, RealmfsImage
         struct stat st;
         int r;
 
-        r = realmfs_name_from_image_path(path, &img.name);
+        if (flags & IMAGE_OPEN_BACKUP) {
+                _cleanup_free_ char *image = NULL;
+                if (!string_has_suffix(path, REALMFS_BACKUP_SUFFIX) ||
+                    !(image = strndup(path, strlen(path) - strlen(REALMFS_BACKUP_SUFFIX))))
+                        return log_error_errno(EINVAL, "%s: not a backup NAME-realmfs.img" REALMFS_BACKUP_SUFFIX, path);
+                r = realmfs_name_from_image_path(image, &img.name);
+        } else
+                r = realmfs_name_from_image_path(path, &img.name);
         if (r < 0)
                 return log_error_errno(EINVAL, "%s: file name is not NAME-realmfs.img with a valid NAME", path);
         img.path = strdup(path);

@@ -27,6 +27,9 @@ typedef enum ImageOpenFlags {
         /* everything activation needs is there (verity, channel, hash area);
          * without it, only what re-sealing needs */
         IMAGE_OPEN_SEALED = 1 << 0,
+        /* the file is the backup NAME-realmfs.img.0 (REALMFS_BACKUP_SUFFIX)
+         * of NAME-realmfs.img: its metainfo names NAME */
+        IMAGE_OPEN_BACKUP = 1 << 1,
 } ImageOpenFlags;
 
 /* Opens the image (a regular file, without blocking) and reads and checks

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/loop.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "loop.h"
 
@@ -114,4 +116,29 @@ int loop_device_detach_path(const char *path) {
         if (ioctl(fd, LOOP_CLR_FD) < 0 && errno != ENXIO)
                 return negative_errno();
         return 0;
+}
+
+int loop_devices_detach_backing(const char *prefix) {
+        _cleanup_closedir_ DIR *d = opendir("/sys/block");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *sys = NULL, *backing = NULL, *dev = NULL;
+                size_t len = 0;
+
+                if (strncmp(de->d_name, "loop", 4) != 0)
+                        continue;
+                if (asprintf(&sys, "/sys/block/%s/loop/backing_file", de->d_name) < 0 ||
+                    asprintf(&dev, "/dev/%s", de->d_name) < 0)
+                        return -ENOMEM;
+                /* sysfs: not a regular file by size, read like one */
+                if (read_full_file(sys, 4096, READ_FULL_ANY_TYPE, &backing, &len) < 0)
+                        continue;
+                if (strncmp(backing, prefix, strlen(prefix)) == 0 && loop_device_detach_path(dev) == 0)
+                        n++;
+        }
+        return n;
 }

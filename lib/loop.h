@@ -35,3 +35,7 @@ void loop_device_release(LoopDevice *d);
 
 /* Clears the loop device explicitly (LOOP_CLR_FD), for detach. */
 int loop_device_detach_path(const char *path);
+
+/* Clears every loop device whose backing file's path starts with prefix
+ * (what a killed run of ours left over its temporary files); how many. */
+int loop_devices_detach_backing(const char *prefix);

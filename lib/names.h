@@ -21,6 +21,11 @@ bool realm_name_is_valid(const char *name);
 
 /* <images_dir>/NAME-realmfs.img */
 int realmfs_image_path(const char *images_dir, const char *name, char **ret);
+/* The one backup of NAME-realmfs.img that update, resize and sign keep
+ * and rollback restores: NAME-realmfs.img.0 (the name Citadel gives its
+ * newest backup). */
+#define REALMFS_BACKUP_SUFFIX ".0"
+
 /* NAME of ".../NAME-realmfs.img" (the last path component), validated. */
 int realmfs_name_from_image_path(const char *path, char **ret);
 /* realmfs-NAME, the device-mapper name */

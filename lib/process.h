@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Running a helper program (mkfs.ext4, systemd-ask-password; nspawn,
- * e2fsck and resize2fs next), the shape of systemd's safe_fork(): stdin
+/* Running a helper program (mkfs.ext4, systemd-ask-password, nspawn,
+ * e2fsck, resize2fs), the shape of systemd's safe_fork(): stdin
  * from /dev/null, the output captured through a pipe, a deadline after
- * which the child is killed, and nothing left behind on any path. */
+ * which the child is killed, and nothing left behind on any path: the child
+ * is killed when we die (PR_SET_PDEATHSIG), even by SIGKILL. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,6 +15,9 @@ typedef enum ProcessFlags {
         /* capture stdout only (stderr stays ours: the journal), into
          * secure_alloc() memory: the output is a secret (a passphrase) */
         PROCESS_STDOUT_SECRET = 1 << 0,
+        /* nothing captured: the child has our stdin, stdout and stderr (an
+         * interactive program: the shell of realmfsctl update) */
+        PROCESS_INHERIT_STDIO = 1 << 1,
 } ProcessFlags;
 
 typedef struct ProcessResult {

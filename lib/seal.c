@@ -14,6 +14,7 @@
 #include "image-lock.h"
 #include "image.h"
 #include "log.h"
+#include "loop.h"
 #include "mkfs.h"
 #include "names.h"
 #include "seal.h"
@@ -30,7 +31,7 @@ static void EVP_MD_CTX_freep(EVP_MD_CTX **p) {
 /* The metainfo's shasum: SHA-256 of the data area.  OpenSSL's, the one
  * libcryptsetup hashes the verity tree with (and already loads): it uses the
  * CPU's SHA instructions, about 5 times libsodium's portable code here. */
-static int sha256_file_range(int fd, uint64_t size, char ret_hex[2 * SHA256_SIZE + 1]) {
+static int sha256_file_range(int fd, uint64_t offset, uint64_t size, char ret_hex[2 * SHA256_SIZE + 1]) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
@@ -42,10 +43,10 @@ static int sha256_file_range(int fd, uint64_t size, char ret_hex[2 * SHA256_SIZE
                 return -ENOMEM;
         if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
                 return -EIO;
-        (void) posix_fadvise(fd, 0, (off_t) size, POSIX_FADV_SEQUENTIAL);
+        (void) posix_fadvise(fd, (off_t) offset, (off_t) size, POSIX_FADV_SEQUENTIAL);
         while (off < size) {
                 size_t n = (size_t) MIN((uint64_t) bufsize, size - off);
-                int r = pread_full(fd, buf, n, (off_t) off);
+                int r = pread_full(fd, buf, n, (off_t) (offset + off));
                 if (r < 0)
                         return r;
                 if (EVP_DigestUpdate(ctx, buf, n) != 1)
@@ -106,7 +107,7 @@ typedef struct SealJob {
 
 typedef struct ShasumJob {
         int fd;
-        uint64_t size;
+        uint64_t offset, size;
         char *hex;
         int r;
 } ShasumJob;
@@ -114,7 +115,7 @@ typedef struct ShasumJob {
 static void *shasum_thread(void *userdata) {
         ShasumJob *j = userdata;
 
-        j->r = sha256_file_range(j->fd, j->size, j->hex);
+        j->r = sha256_file_range(j->fd, j->offset, j->size, j->hex);
         return NULL;
 }
 
@@ -165,25 +166,23 @@ static int write_signed_header(int fd, const char *tmp_path, SealJob *job) {
         return 0;
 }
 
-/* The body of an image in a file with the data at offset 0: hash tree with a
- * fresh salt, shasum, header block in front, signed metainfo.  The shasum
- * is computed while libcryptsetup writes the tree: both only read the data
- * area (the tree goes after it), and each is one pass of SHA-256 over it. */
-static int seal_file(int fd, const char *tmp_path, SealJob *job) {
+/* The hash tree with a fresh salt, written by libcryptsetup on device (the
+ * data at its offset 0, the tree right after it), and the shasum of the
+ * same data read from fd at data_offset, at the same time: both only read
+ * the data (the tree goes after it), each is one pass of SHA-256 over it,
+ * and the second reads what the first brought into the page cache. */
+static int hash_data(int fd, uint64_t data_offset, const char *device, const char *tmp_path, SealJob *job) {
         RealmfsMetainfo *m = job->meta;
-        uint64_t data_size = m->nblocks * BLOCK, total;
-        ShasumJob sha = { .fd = fd, .size = data_size, .hex = job->shasum };
+        ShasumJob sha = { .fd = fd, .offset = data_offset, .size = m->nblocks * BLOCK, .hex = job->shasum };
         pthread_t thread;
         int r, t;
 
-        if (ftruncate(fd, (off_t) data_size) < 0)
-                return negative_errno();
         randombytes_buf(m->verity.salt, sizeof m->verity.salt);
         m->verity.nblocks = m->nblocks;
         t = pthread_create(&thread, NULL, shasum_thread, &sha);
         if (t != 0)
                 shasum_thread(&sha); /* no thread: one after the other */
-        r = verity_format(tmp_path, m->nblocks, m->verity.salt, m->verity.root_hash);
+        r = verity_format(device, m->nblocks, m->verity.salt, m->verity.root_hash);
         if (t == 0)
                 (void) pthread_join(thread, NULL);
         if (r < 0)
@@ -193,13 +192,68 @@ static int seal_file(int fd, const char *tmp_path, SealJob *job) {
                 return log_error_errno(sha.r, "%s: cannot read back data: %m", tmp_path);
         m->shasum = job->shasum;
         set_timestamp(job);
+        return 0;
+}
 
-        total = data_size + verity_hash_area_size(m->nblocks);
-        r = insert_header_block(fd, total);
+/* The body of an image in a file with the data at offset 0: hash tree,
+ * shasum, header block in front, signed metainfo.  No loop device: create
+ * works without root. */
+static int seal_file(int fd, const char *tmp_path, SealJob *job) {
+        uint64_t data_size = job->meta->nblocks * BLOCK;
+        int r;
+
+        if (ftruncate(fd, (off_t) data_size) < 0)
+                return negative_errno();
+        r = hash_data(fd, 0, tmp_path, tmp_path, job);
+        if (r < 0)
+                return r;
+        r = insert_header_block(fd, data_size + verity_hash_area_size(job->meta->nblocks));
         if (r < 0)
                 return log_error_errno(r, "%s: cannot make room for the header: %m", tmp_path);
-
         return write_signed_header(fd, tmp_path, job);
+}
+
+/* Seals an image file where it lies: header block at 0, nblocks of data
+ * from offset 4096, anything after them replaced by the new tree, written
+ * through a writable loop device over the data (libcryptsetup reads verity
+ * data from offset 0 of its device).  Nothing is copied. */
+static int seal_in_place(int fd, const char *tmp_path, SealJob *job) {
+        _cleanup_(loop_device_release) LoopDevice loop = LOOP_DEVICE_NULL;
+        uint64_t data_size = job->meta->nblocks * BLOCK;
+        int r;
+
+        /* the loop device's size is fixed when attached: the tree's room first */
+        if (ftruncate(fd, (off_t) (BLOCK + data_size + verity_hash_area_size(job->meta->nblocks))) < 0)
+                return log_error_errno(errno, "%s: cannot size the image: %m", tmp_path);
+        r = loop_device_attach_fd(fd, BLOCK, 0, LOOP_WRITABLE, &loop);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot attach a loop device: %m", tmp_path);
+        r = hash_data(fd, BLOCK, loop.path, tmp_path, job);
+        if (r < 0)
+                return r;
+        /* what libcryptsetup wrote through the device is in the file */
+        if (fsync(loop.fd) < 0)
+                return log_error_errno(errno, "%s: cannot write back the hash tree: %m", tmp_path);
+        return write_signed_header(fd, tmp_path, job);
+}
+
+int realmfs_seal_work_copy(int fd, const char *tmp_path, RealmfsMetainfo *meta, uint8_t status, uint8_t flags,
+                           const SealParams *seal) {
+        const char *shasum = meta->shasum, *timestamp = meta->timestamp;
+        SealJob job = {
+                .meta = meta,
+                .params = *seal,
+                .status = status,
+                .flags = flags | REALMFS_FLAG_HASH_TREE,
+                .source_fd = -1,
+        };
+        int r;
+
+        r = seal_in_place(fd, tmp_path, &job);
+        /* the new strings lived in job */
+        meta->shasum = shasum;
+        meta->timestamp = timestamp;
+        return r < 0 && job.no_seed ? -ENOKEY : r;
 }
 
 static int create_cb(int fd, const char *tmp_path, void *userdata) {
@@ -269,18 +323,27 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const Se
         return 0;
 }
 
+/* The source image into fd (see copy_file_all()). */
+static int copy_image(int source_fd, int fd, uint64_t size, const char *tmp_path) {
+        int r = copy_file_all(source_fd, fd, size);
+
+        if (r == -ENODATA)
+                return log_error_errno(EIO, "%s: source image ended early", tmp_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot copy the image: %m", tmp_path);
+        return 0;
+}
+
 static int sign_cb(int fd, const char *tmp_path, void *userdata) {
         SealJob *job = userdata;
         int r;
 
-        /* Copy the data area (not the old tree) to offset 0 of the new file;
-         * the kernel copies (or shares extents) without a trip to userspace. */
-        r = copy_range_full(job->source_fd, BLOCK, fd, 0, job->meta->nblocks * BLOCK);
-        if (r == -ENODATA)
-                return log_error_errno(EIO, "%s: source image ended early", tmp_path);
+        /* the whole image (shared extents where the filesystem can), then
+         * the data hashed where it lies: one read of it for tree and shasum */
+        r = copy_image(job->source_fd, fd, BLOCK + job->meta->nblocks * BLOCK, tmp_path);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot copy data area: %m", tmp_path);
-        return seal_file(fd, tmp_path, job);
+                return r;
+        return seal_in_place(fd, tmp_path, job);
 }
 
 int realmfs_image_sign(const char *path, const char *channel, const SealParams *seal) {
@@ -314,21 +377,6 @@ int realmfs_image_sign(const char *path, const char *channel, const SealParams *
         return r;
 }
 
-/* The whole source image into fd: shared extents where the filesystem can
- * (FICLONE), else copy_file_range (the kernel copies, or shares). */
-static int copy_image(int source_fd, int fd, uint64_t size, const char *tmp_path) {
-        int r;
-
-        if (ioctl(fd, FICLONE, source_fd) == 0)
-                return 0;
-        r = copy_range_full(source_fd, 0, fd, 0, size);
-        if (r == -ENODATA)
-                return log_error_errno(EIO, "%s: source image ended early", tmp_path);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot copy the image: %m", tmp_path);
-        return 0;
-}
-
 static int fork_cb(int fd, const char *tmp_path, void *userdata) {
         SealJob *job = userdata;
         int r;
@@ -340,11 +388,41 @@ static int fork_cb(int fd, const char *tmp_path, void *userdata) {
         return write_signed_header(fd, tmp_path, job);
 }
 
+/* A copy of source with only its header changed (meta), signed: the data
+ * and the tree are the source's.  Temporary file, renamed over path (or,
+ * with no_replace, linked: never over an existing one). */
+static int write_reheadered(const RealmfsImage *source, const char *path, RealmfsMetainfo *meta, bool no_replace,
+                            const SealParams *seal) {
+        SealJob job = {
+                .meta = meta,
+                .params = *seal,
+                .status = source->header.status,
+                .flags = source->header.flags,
+                .source_fd = source->fd,
+                .source_size = source->file_size,
+        };
+        int r;
+
+        r = write_file_atomic_with(path, 0644, no_replace, fork_cb, &job);
+        return r < 0 && job.no_seed ? -ENOKEY : r;
+}
+
+int realmfs_image_write_resigned(const RealmfsImage *img, const char *path, uint64_t version, const SealParams *seal) {
+        RealmfsMetainfo meta = img->meta;
+        int r;
+
+        meta.version = version;
+        meta.channel = REALMFS_USER_CHANNEL;
+        r = write_reheadered(img, path, &meta, false, seal);
+        if (r < 0 && r != -ENOKEY)
+                return log_error_errno(r, "%s: not re-signed: %m", path);
+        return r;
+}
+
 int realmfs_image_fork(const RealmfsImage *source, const char *new_path, const SealParams *seal) {
         _cleanup_free_ char *new_name = NULL;
         _cleanup_close_ int lock = -1;
         RealmfsMetainfo meta = source->meta;
-        SealJob job;
         int r;
 
         r = realmfs_name_from_image_path(new_path, &new_name);
@@ -364,16 +442,8 @@ int realmfs_image_fork(const RealmfsImage *source, const char *new_path, const S
         meta.realmfs_name = new_name;
         meta.channel = REALMFS_USER_CHANNEL;
         meta.version = 1;
-        job = (SealJob) {
-                .meta = &meta,
-                .params = *seal,
-                .status = source->header.status,
-                .flags = source->header.flags,
-                .source_fd = source->fd,
-                .source_size = source->file_size,
-        };
-        r = write_file_atomic_with(new_path, 0644, true, fork_cb, &job);
-        if (r < 0 && !job.no_seed)
+        r = write_reheadered(source, new_path, &meta, true, seal);
+        if (r < 0 && r != -ENOKEY)
                 return log_error_errno(r, "%s: not forked: %m", new_path);
         return r;
 }

@@ -39,6 +39,21 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const Se
  * kept. */
 int realmfs_image_sign(const char *path, const char *channel /* NULL: realmfs-user */, const SealParams *seal);
 
+/* Seals a work copy where it lies (fd open read-write on tmp_path, a
+ * temporary file): the header block, then meta->nblocks data blocks; the
+ * new tree replaces whatever follows them.  New salt, tree, shasum and
+ * timestamp (meta's root and salt are set; its other keys, the version too,
+ * are written as given), signed; not fsync'ed.  Through a writable loop
+ * device: nothing is copied.  -ENOKEY when get_seed() gave no seed. */
+int realmfs_seal_work_copy(int fd, const char *tmp_path, RealmfsMetainfo *meta, uint8_t status, uint8_t flags,
+                           const SealParams *seal);
+
+/* Writes over path (a temporary file, renamed) a copy of img whose header
+ * alone changes: version, channel realmfs-user, signed with the seed; the
+ * data and tree (salt, root, shasum) are img's, so the caller has checked
+ * them.  -ENOKEY when get_seed() gave no seed. */
+int realmfs_image_write_resigned(const RealmfsImage *img, const char *path, uint64_t version, const SealParams *seal);
+
 /* A new image new_path (…/NEW-realmfs.img, which must not exist) with the
  * content of source (opened, and checked by the caller under the trust
  * rules: its verity root is what gets signed again): a reflink of the file

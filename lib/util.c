@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "util.h"
@@ -146,10 +147,50 @@ bool string_has_prefix(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+int parse_size(const char *s, uint64_t *ret) {
+        static const char suffixes[] = "KMGT";
+        unsigned long long v;
+        const char *p;
+        char *end;
+
+        if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || end == s)
+                return -EINVAL;
+        if (*end) {
+                p = strchr(suffixes, *end);
+                if (!p || !*p || (end[1] && !(end[1] == 'i' && end[2] == 'B' && !end[3]) &&
+                                  !(end[1] == 'B' && !end[2])))
+                        return -EINVAL;
+                for (int i = 0; i <= (int) (p - suffixes); i++) {
+                        if (v > UINT64_MAX / 1024)
+                                return -ERANGE;
+                        v *= 1024;
+                }
+        }
+        *ret = (uint64_t) v;
+        return 0;
+}
+
+bool string_has_suffix(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 const char *test_hook_getenv(const char *name) {
         if (!TEST_HOOKS_ENABLED)
                 return NULL;
         return getenv(name);
+}
+
+void test_hook_stop_point(const char *point) {
+        const char *at = test_hook_getenv("REALMBOOT_TEST_STOP");
+
+        if (at && streq(at, point))
+                (void) raise(SIGSTOP);
 }
 
 int version_print(const char *program) {

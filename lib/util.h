@@ -47,6 +47,10 @@ bool in_initrd(void);
 int safe_atou64(const char *s, uint64_t *ret);
 
 bool string_has_prefix(const char *s, const char *prefix);
+bool string_has_suffix(const char *s, const char *suffix);
+
+/* "1024", "64K", "512M", "2G", "1T" (also "2GiB", "2GB"): powers of 1024. */
+int parse_size(const char *s, uint64_t *ret);
 
 /* Test hooks (-Dtest-hooks=true builds only).  A production binary must not
  * let its environment choose another root, command line or password agent:
@@ -61,6 +65,10 @@ bool string_has_prefix(const char *s, const char *prefix);
 #define TEST_HOOKS_FEATURE ""
 #endif
 const char *test_hook_getenv(const char *name);
+
+/* With REALMBOOT_TEST_STOP=point (test-hooks builds): stops the process
+ * (SIGSTOP) there, for the tests that kill -9 it at that point. */
+void test_hook_stop_point(const char *point);
 
 /* "PROGRAM VERSION[ +TEST-HOOKS]" on stdout, for --version; returns 0. */
 int version_print(const char *program);

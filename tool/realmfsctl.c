@@ -4,6 +4,7 @@
  * verb family is a verb-*.c over lib/.  Exit status: 0 ok, 1 failure or
  * rejected, 2 usage. */
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -23,6 +24,9 @@ static const OptionDef option_table[_OPT_MAX] = {
         [OPT_CHANNEL] = { "channel", true },
         [OPT_OWNER] = { "owner", true },
         [OPT_DRY_RUN] = { "dry-run", false },
+        [OPT_GROW] = { "grow", true },
+        [OPT_COMMIT] = { "commit", false },
+        [OPT_DISCARD] = { "discard", false },
 };
 
 static const Verb verbs[] = {
@@ -30,6 +34,11 @@ static const Verb verbs[] = {
         { "verify", 1, 1, OPT_BIT(OPT_PUBLIC_KEY), verb_verify, "[--public-key HEX]... IMAGE", NULL, NULL },
         { "list", 0, 0, OPT_BIT(OPT_JSON), verb_list, "[--json]", NULL, NULL },
         { "fork", 2, 2, KEYRING_OPTIONS, verb_fork, "[--keyring FILE [--passphrase-file FILE]] NAME NEW", NULL, NULL },
+        { "update", 1, UINT_MAX, OPT_BIT(OPT_GROW) | OPT_BIT(OPT_COMMIT) | OPT_BIT(OPT_DISCARD) | KEYRING_OPTIONS,
+          verb_update, "[--keyring FILE [--passphrase-file FILE]] [--grow SIZE]\n"
+                       "                    [--commit|--discard] NAME [-- COMMAND [ARG...]]", NULL, NULL },
+        { "resize", 2, 2, KEYRING_OPTIONS, verb_resize, "[--keyring FILE [--passphrase-file FILE]] NAME SIZE", NULL, NULL },
+        { "rollback", 1, 1, KEYRING_OPTIONS, verb_rollback, "[--keyring FILE [--passphrase-file FILE]] NAME", NULL, NULL },
         { "attach", 1, 1, OPT_BIT(OPT_DRY_RUN), verb_attach, "[--dry-run] NAME", NULL, NULL },
         { "detach", 1, 1, 0, verb_detach, "NAME", NULL, NULL },
         { "create", 1, 1,
@@ -48,8 +57,8 @@ static const VerbTable tool = {
         .n_verbs = ELEMENTSOF(verbs),
         .options = option_table,
         .summary = "realmfsctl — RealmFS images and the realmboot user keyring",
-        .notes = "IMAGE files are named NAME-realmfs.img; attach and detach take the NAME of an image\n"
-                 "in the configured images directory.  Passphrase files are read whole,\n"
+        .notes = "IMAGE files are named NAME-realmfs.img; fork, update, resize, rollback, attach and\n"
+                 "detach take the NAME of an image in the configured images directory.  Passphrase files are read whole,\n"
                  "minus one trailing newline; without one, the passphrase is asked on the terminal.\n"
                  "Signing verbs use --keyring FILE, else the key the boot loaded into the kernel\n"
                  "(only in safe mode when the key mode is \"public\").\n"

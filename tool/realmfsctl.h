@@ -25,6 +25,9 @@ typedef enum Option {
         OPT_CHANNEL,
         OPT_OWNER,
         OPT_DRY_RUN,
+        OPT_GROW,
+        OPT_COMMIT,
+        OPT_DISCARD,
         _OPT_MAX,
 } Option;
 
@@ -91,7 +94,7 @@ int usage_error(const Args *a, const char *fmt, ...) _printf_(2, 3);
  * in secure memory.  Logs one line on failure. */
 int tool_keyring_passphrase(const Args *a, const char *keyring, char **ret, size_t *ret_len);
 
-/* The signing key of create, sign, fork (and update, resize next), in the
+/* The signing key of create, sign, fork, update, resize and rollback, in the
  * order of DESIGN.md: --keyring FILE (its passphrase asked now, its KDF in
  * a thread), else the seed the boot loaded into the kernel.  Logged. */
 struct SeedLoader;
@@ -104,6 +107,10 @@ int verb_create(const Args *a);
 int verb_sign(const Args *a);
 /* verb-fork.c */
 int verb_fork(const Args *a);
+/* verb-update.c */
+int verb_update(const Args *a);
+int verb_resize(const Args *a);
+int verb_rollback(const Args *a);
 /* verb-list.c */
 int verb_list(const Args *a);
 /* verb-attach.c */

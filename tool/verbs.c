@@ -55,6 +55,38 @@ static void args_done(Args *a) {
                 free(a->values[o]);
 }
 
+/* The positional arguments of a usage line ("NAME NEW"): its words but the
+ * [optional] groups, the options and the value after an option. */
+static void positional_words(const char *usage, char *buf, size_t size) {
+        const char *p = usage;
+        size_t n = 0;
+        int depth = 0;
+        bool after_option = false;
+
+        buf[0] = 0;
+        while (*p) {
+                size_t len;
+                while (*p == ' ' || *p == '\n')
+                        p++;
+                len = strcspn(p, " \n");
+                if (len == 0)
+                        break;
+                for (size_t i = 0; i < len; i++)
+                        depth += p[i] == '[' ? 1 : p[i] == ']' ? -1 : 0;
+                if (depth == 0 && p[0] != '[' && p[len - 1] != ']') {
+                        if (p[0] == '-')
+                                after_option = true;
+                        else if (after_option)
+                                after_option = false;
+                        else if (n + len + 2 < size) {
+                                n += (size_t) snprintf(buf + n, size - n, "%s%.*s", n > 0 ? " " : "", (int) len, p);
+                        }
+                } else
+                        after_option = false;
+                p += len;
+        }
+}
+
 /* The options v takes, then its positional arguments (at most max). */
 static int parse_args(const VerbTable *t, const Verb *v, int argc, char **argv, Args *a) {
         struct option long_options[_OPT_MAX + 1] = {};
@@ -84,10 +116,14 @@ static int parse_args(const VerbTable *t, const Verb *v, int argc, char **argv, 
         }
         a->argc = argc - optind;
         a->argv = argv + optind;
-        if ((unsigned) a->argc < v->min_args || (unsigned) a->argc > v->max_args)
-                return v->min_args == v->max_args && v->max_args > 0
-                               ? usage_error(a, "expected %s", strchr(v->usage, ' ') ? strrchr(v->usage, ' ') + 1 : v->usage)
-                               : usage_error(a, "unexpected argument '%s'", a->argv[v->max_args]);
+        if ((unsigned) a->argc < v->min_args || (unsigned) a->argc > v->max_args) {
+                char words[256];
+                positional_words(v->usage, words, sizeof words);
+                if ((unsigned) a->argc < v->min_args)
+                        return usage_error(a, "expected %s", words);
+                return usage_error(a, "unexpected argument '%s': expected %s", a->argv[v->max_args],
+                                   *words ? words : "none");
+        }
         return 0;
 }
 
@@ -99,7 +135,7 @@ static const Verb *find_verb(const Verb *table, size_t n, const char *name) {
 }
 
 static bool wants_help(int argc, char **argv) {
-        for (int j = 1; j < argc; j++)
+        for (int j = 1; j < argc && !streq(argv[j], "--"); j++) /* after --: a command's */
                 if (streq(argv[j], "--help") || streq(argv[j], "-h"))
                         return true;
         return false;

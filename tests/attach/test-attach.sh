@@ -108,7 +108,7 @@ expect 1 "dry run: image renamed (metainfo names another)" 'does not match the f
 expect 1 "dry run: missing image" 'nothere-realmfs.img: No such file or directory' -- "$ctl" attach --dry-run nothere
 expect 1 "invalid name" 'Invalid RealmFS name "../etc"' -- "$ctl" attach --dry-run ../etc
 expect 2 "attach without a name" 'attach: expected NAME' -- "$ctl" attach
-expect 2 "detach with two names" 'detach: expected NAME' -- "$ctl" detach a b
+expect 2 "detach with two names" "detach: unexpected argument 'b': expected NAME" -- "$ctl" detach a b
 
 # --- the unit as systemd runs it: ExecStart=/ExecStop= of the shipped
 # realmfs-verity@.service for the instance the generator writes for

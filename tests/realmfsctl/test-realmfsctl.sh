@@ -246,7 +246,7 @@ expect 1 "fork, key mode public: refused" 'only loaded in safe mode' -- \
 # a killed run left its temporary file and holds no lock: the next run removes it
 : >"$limages/.#third-realmfs.img.AbC123"
 expect 0 "fork after an interrupted one" -- forking "$ctl" fork base third
-grep -q "removed 1 temporary file an interrupted run left" "$work/err" && [ ! -e "$limages/.#third-realmfs.img.AbC123" ] &&
+grep -q "removed what an interrupted run left: 1 temporary file," "$work/err" && [ ! -e "$limages/.#third-realmfs.img.AbC123" ] &&
         ok "the leftover temporary file removed, said in one line" || fail "debris: $(cat "$work/err"); $(ls -a "$limages")"
 # another run holding the lock: refused at once, the lock named
 flock "$limages/.#fourth-realmfs.img.lock" sleep 30 &
