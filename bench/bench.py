@@ -4,11 +4,14 @@ otherwise use, measured in the same run.  Prints every figure as a ratio
 (ours / reference) with the absolute medians, and writes a JSON file.
 
 Usage: bench.py --build DIR [--small] [--out FILE] [--only SECTION,...]
-Sections: generator verify unlock create vm.  Run it through bench/run.
+Sections: generator verify unlock create vm seal.  Run it through bench/run.
+With --only a subset, the other sections' results already in FILE (of a run
+of the same size) are kept; "partial_runs" says when each section was run.
 """
 import argparse, json, os, platform, re, shlex, shutil, statistics, subprocess, sys, tempfile, time
 
 SHM = "/dev/shm"
+SECTIONS = ["generator", "verify", "unlock", "create", "vm", "seal"]
 PASSPHRASE = "realmboot bench passphrase"
 
 
@@ -32,26 +35,40 @@ def hyperfine(commands, runs, warmup=1, prepare=None, env=None):
              "stddev_ms": (r["stddev"] or 0) * 1e3, "runs": len(r["times"])} for r in res]
 
 
-def alternate(commands, runs, warmup=1, prepare=None, env=None):
+def stats(t):
+    return {"median_ms": statistics.median(t), "min_ms": min(t), "max_ms": max(t),
+            "stddev_ms": statistics.stdev(t) if len(t) > 1 else 0.0, "runs": len(t)}
+
+
+def alternate(commands, runs, warmup=1, prepare=None, env=None, parse=None):
     """Medians (ms) of commands run in turn, run after run (A B C A B C ...),
     so that drift of a shared machine over a long measurement hits all of
     them alike; prepare (a shell command, not timed) runs before each.  A
-    command without shell syntax runs directly, else through /bin/sh."""
+    command without shell syntax runs directly, else through /bin/sh.
+    parse: per command None (wall-clock time) or a function of its stderr
+    giving the figure in ms (the wall-clock time then goes to "wall")."""
     argvs = [shlex.split(c) if not re.search(r"[;&|<>]", c) else ["/bin/sh", "-c", c] for c in commands]
+    parse = parse or [None] * len(commands)
     times = [[] for _ in commands]
+    walls = [[] for _ in commands]
     for i in range(warmup + runs):
         for k, argv in enumerate(argvs):
             if prepare:
                 subprocess.run(prepare, shell=True, check=True, env=env)
             t = time.perf_counter()
-            p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            p = subprocess.run(argv, stdout=subprocess.DEVNULL, env=env, text=True,
+                               stderr=subprocess.PIPE if parse[k] else subprocess.DEVNULL)
             dt = (time.perf_counter() - t) * 1e3
             if p.returncode != 0:
-                raise RuntimeError("%s: exit %d" % (commands[k], p.returncode))
+                raise RuntimeError("%s: exit %d%s" % (commands[k], p.returncode, ": " + p.stderr if p.stderr else ""))
             if i >= warmup:
-                times[k].append(dt)
-    return [{"median_ms": statistics.median(t), "min_ms": min(t), "max_ms": max(t),
-             "stddev_ms": statistics.stdev(t) if len(t) > 1 else 0.0, "runs": len(t)} for t in times]
+                times[k].append(parse[k](p.stderr) if parse[k] else dt)
+                walls[k].append(dt)
+    res = [stats(t) for t in times]
+    for k in range(len(commands)):
+        if parse[k]:
+            res[k]["wall"] = stats(walls[k])
+    return res
 
 
 def peak_rss_kib(cmd, env=None):
@@ -402,26 +419,143 @@ def bench_vm(a):
         shutil.rmtree(work, ignore_errors=True)
 
 
+# ---- 6. sealing: update, sign, fork vs veritysetup format and cp -------------
+
+def nspawn_tree(tree):
+    """A tree systemd-nspawn accepts (as tests/update/test-update.sh builds
+    it): /usr/bin/sh (dash) with its libraries under /usr, bin, lib, lib64
+    links to them, /etc/os-release; and the mount points nspawn would
+    otherwise create (an image has a handful of spare inodes, no more)."""
+    os.makedirs(os.path.join(tree, "usr/bin"))
+    for d, mode in (("etc", 0o755), ("dev", 0o755), ("proc", 0o555), ("sys", 0o555), ("run", 0o755),
+                    ("var", 0o755), ("root", 0o700), ("tmp", 0o1777)):
+        os.makedirs(os.path.join(tree, d))
+        os.chmod(os.path.join(tree, d), mode)
+    shutil.copy("/bin/dash", os.path.join(tree, "usr/bin/sh"))
+    for lib in re.findall(r"(/\S+) \(0x", sh("ldd", "/bin/dash")):
+        rel = lib.lstrip("/")
+        dest = os.path.join(tree, rel if rel.startswith("usr/") else "usr/" + rel)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copy(lib, dest)
+    for d in ("bin", "lib", "lib64"):
+        if os.path.isdir(os.path.join(tree, "usr", d)):
+            os.symlink("usr/" + d, os.path.join(tree, d))
+    with open(os.path.join(tree, "etc/os-release"), "w") as f:
+        f.write("ID=realmboot-bench\n")
+
+
+def bench_seal(a, work):
+    """Runs inside a private session keyring (keyctl session): the user key's
+    seed and public key go there, as in safe mode."""
+    import nacl.signing
+    ctl = os.path.join(a.build, "tool/realmfsctl")
+    mib = 8 if a.small else 1024
+    runs = 2 if a.small else 3
+    seed = os.urandom(32)
+    for desc, data in (("realmfs-user-public", nacl.signing.SigningKey(seed).verify_key.encode()),
+                       ("realmfs-user", seed)):
+        subprocess.run(["keyctl", "padd", "user", desc, "@s"], input=data, check=True, stdout=subprocess.DEVNULL)
+    root = os.path.join(work, "seal-root")
+    images = os.path.join(root, "storage/realms/realmfs-images")
+    os.makedirs(images)
+    img = os.path.join(images, "base-realmfs.img")
+    tree = os.path.join(work, "seal-tree")
+    nspawn_tree(tree)
+    make_content(os.path.join(tree, "data"), mib)
+    env = dict(os.environ, REALMBOOT_ROOT=root, REALMBOOT_CMDLINE="")
+    subprocess.run([ctl, "create", "--name", "base", "--from", tree, img], check=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(tree)
+    nblocks = json.loads(sh(ctl, "inspect", "--json", img))["metainfo"]["nblocks"]
+    # the reference hashes the same data area, extracted once into a file
+    data = os.path.join(work, "seal-data")
+    sh("dd", "if=" + img, "of=" + data, "bs=4096", "skip=1", "count=%d" % nblocks, "status=none")
+    hashf, copy, other = (os.path.join(work, n) for n in ("seal-hash", "seal-copy.img", "seal-other.img"))
+    forked = os.path.join(images, "forked-realmfs.img")
+    fmt = "veritysetup format %s %s --data-block-size=4096 --hash-block-size=4096 >/dev/null" % (data, hashf)
+    # sync (not timed): the 1 GiB a reference cp leaves dirty is not written
+    # back during the next run; every run starts from the same clean cache
+    prep = "sync; rm -f %s.0 %s %s %s %s" % (img, hashf, copy, other, forked)
+
+    def sealed_ms(err):
+        m = re.search(r"sealed in (\d+) ms", err)
+        if not m:
+            raise RuntimeError("update: no 'sealed in N ms' in: %s" % err)
+        return float(m.group(1))
+
+    print("\n6. realmfsctl update's sealing, sign, fork vs veritysetup format and cp --reflink=auto "
+          "(%d MiB of random content, %d data blocks, warm cache)" % (mib, nblocks))
+    rows = []
+    upd, ref = alternate(["%s update --commit base -- /bin/sh -c :" % ctl, fmt], runs, warmup=1, prepare=prep,
+                         env=env, parse=[sealed_ms, None])
+    rows.append({"step": "update seal", "ours": upd, "ref": ref, "goal": 1.1,
+                 "reference": "veritysetup format DATA HASH (the data area extracted into a file)"})
+    sign, ref, ref_sync = alternate(["%s sign %s" % (ctl, img), "cp --reflink=auto %s %s && %s" % (img, copy, fmt),
+                                     "cp --reflink=auto %s %s && %s && sync %s %s" % (img, copy, fmt, copy, hashf)],
+                                    runs, warmup=1, prepare=prep, env=env)
+    rows.append({"step": "sign", "ours": sign, "ref": ref, "ref_fsync": ref_sync, "goal": 1.0,
+                 "reference": "cp --reflink=auto IMAGE COPY && veritysetup format DATA HASH"})
+    fork, ref, ref_sync = alternate(["%s fork base forked" % ctl, "cp --reflink=auto %s %s" % (img, other),
+                                     "cp --reflink=auto %s %s && sync %s" % (img, other, other)],
+                                    runs, warmup=1, prepare=prep, env=env)
+    rows.append({"step": "fork", "ours": fork, "ref": ref, "ref_fsync": ref_sync, "goal": 1.1,
+                 "reference": "cp --reflink=auto IMAGE OTHER"})
+    for r in rows:
+        r["ratio"] = ratio(r["ours"]["median_ms"], r["ref"]["median_ms"])
+        r["goal_met"] = r["ratio"] <= r["goal"]
+        extra = "  goal <= %.1f %s" % (r["goal"], "met" if r["goal_met"] else "MISSED")
+        if "wall" in r["ours"]:
+            extra += "; the whole update %.0f ms" % r["ours"]["wall"]["median_ms"]
+        if "ref_fsync" in r:
+            r["ratio_to_ref_fsync"] = ratio(r["ours"]["median_ms"], r["ref_fsync"]["median_ms"])
+            extra += "; ref + fsync %.0f ms (ratio %.3f)" % (r["ref_fsync"]["median_ms"], r["ratio_to_ref_fsync"])
+        line(r["step"], r["ours"]["median_ms"], r["ref"]["median_ms"], extra=extra)
+    version = json.loads(sh(ctl, "inspect", "--json", img))["metainfo"]["version"]
+    if version != 1 + 2 * (runs + 1):
+        raise RuntimeError("seal bench: image version %d after the runs, expected %d" % (version, 1 + 2 * (runs + 1)))
+    for p in (img, img + ".0", data, hashf, copy, other, forked):
+        if os.path.exists(p):
+            os.unlink(p)
+    return {"content_mib": mib, "nblocks": nblocks, "rows": rows,
+            "filesystem": sh("stat", "-f", "-c", "%T", work).strip()}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--build", required=True)
     p.add_argument("--small", action="store_true")
     p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json"))
-    p.add_argument("--only", default="generator,verify,unlock,create,vm")
+    p.add_argument("--only", default=",".join(SECTIONS))
     p.add_argument("--vm-out", default="build-vm")
     p.add_argument("--inner-unlock", help=argparse.SUPPRESS)
+    p.add_argument("--inner-seal", help=argparse.SUPPRESS)
     a = p.parse_args()
     a.build = os.path.abspath(a.build)
     if a.inner_unlock:  # the unlock bench, in its own session keyring
         work = a.inner_unlock
         json.dump(bench_unlock(a, work, Keys(a, work)), open(os.path.join(work, "unlock.json"), "w"))
         return 0
+    if a.inner_seal:  # the seal bench, in its own session keyring
+        json.dump(bench_seal(a, a.inner_seal), open(os.path.join(a.inner_seal, "seal.json"), "w"))
+        return 0
     only = a.only.split(",")
-    results = {"machine": {"cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                                        if l.startswith("model name")), "?"),
-                           "cpus": os.cpu_count(), "kernel": platform.release(),
-                           "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
-               "small": a.small}
+    unknown = [s for s in only if s not in SECTIONS]
+    if unknown:
+        p.error("--only: unknown section(s) %s (sections: %s)" % (",".join(unknown), " ".join(SECTIONS)))
+    machine = {"cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                            if l.startswith("model name")), "?"),
+               "cpus": os.cpu_count(), "kernel": platform.release(),
+               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results = {"machine": machine, "small": a.small}
+    if set(only) != set(SECTIONS):
+        # a partial run: the other sections keep their figures (of a run of the same size)
+        try:
+            old = json.load(open(a.out))
+        except (OSError, ValueError):
+            old = None
+        if old and old.get("small") == a.small:
+            results = old
+        results.setdefault("partial_runs", {}).update({s: machine for s in only})
     work = tempfile.mkdtemp(prefix="realmboot-bench-", dir=SHM)
     disk = tempfile.mkdtemp(prefix="realmboot-bench-", dir="/var/tmp")
     try:
@@ -440,6 +574,10 @@ def main():
             results["create"] = bench_create(a, disk, keys, kdf_ms)
         if "vm" in only:
             results["vm"] = bench_vm(a)
+        if "seal" in only:
+            subprocess.run(["keyctl", "session", "-", sys.executable, os.path.abspath(__file__), "--build", a.build,
+                            "--inner-seal", disk] + (["--small"] if a.small else []), check=True)
+            results["seal"] = json.load(open(os.path.join(disk, "seal.json")))
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(disk, ignore_errors=True)

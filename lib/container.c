@@ -9,7 +9,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
-#include <systemd/sd-daemon.h>
 
 #include "container.h"
 #include "log.h"
@@ -142,10 +141,12 @@ static int run_nspawn(const char *dir, const char *name, char *const command[], 
         argv[n++] = "--timezone=off";
         argv[n++] = "--resolv-conf=off";
         argv[n++] = "--link-journal=no";
+        /* No scope unit of its own: nspawn would ask systemd for one with
+         * its PID as our PID namespace numbers it, which names another
+         * process outside (and where systemd is not PID 1 there is no one
+         * to ask).  It stays in the unit or session it was started from. */
         argv[n++] = "--register=no";
-        /* without systemd as PID 1 there is no one to make a scope unit */
-        if (sd_booted() <= 0)
-                argv[n++] = "--keep-unit";
+        argv[n++] = "--keep-unit";
         /* a terminal: nspawn's own interactive console; else our stdin
          * and stdout are the command's (commands piped to the shell) */
         if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))

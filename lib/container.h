@@ -15,8 +15,7 @@
 /* Mounts device (ext4) at CONTAINER_MOUNT_DIR/name in a private mount
  * namespace the calling process enters, runs command there (NULL: an
  * interactive shell, the image's /bin/bash, else /bin/sh) in systemd-nspawn
- * with --private-network (and --register=no --keep-unit where systemd is
- * not PID 1), unmounts.  *ret_status is the command's exit status (-1 when
+ * with --private-network --register=no --keep-unit, unmounts.  *ret_status is the command's exit status (-1 when
  * killed: 128 + signal).  Returns < 0 (logged) when it could not be run. */
 int container_run(const char *device, const char *name, char *const command[], int *ret_status);
 

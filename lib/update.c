@@ -216,11 +216,8 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
         loop_device_release(&loop);
 
         save = u->save == UPDATE_COMMIT || (u->save == UPDATE_ASK && u->confirm && u->confirm(img.name, u->userdata));
-        if (!save) {
-                log_info("%s: changes discarded, the image is as it was (version %" PRIi64 ").", img.path,
-                         img.meta.version);
-                return 0;
-        }
+        if (!save)
+                return 0; /* the caller says so */
 
         /* 4. sealed where it lies, then in place of the image */
         meta = img.meta;

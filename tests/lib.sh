@@ -2,12 +2,20 @@
 # exit, ok/not ok lines with their counters, and the summary line.
 #
 #   . "$(dirname "$0")/../lib.sh"
+#   require_session_keyring  # keyctl there and session keyrings allowed, else exit
 #   test_begin NAME          # sets $work; define test_on_exit for more cleanup
 #   ok/fail DESCRIPTION      check DESCRIPTION COMMAND...
 #   same DESCRIPTION EXPECTED-FILE ACTUAL-FILE
 #   golden DESCRIPTION GOLDEN-FILE ACTUAL-FILE [--update]
 #   unsign_image IMAGE       # zero the header signature (an unsigned image)
 #   test_end                 # "N passed, N failed"; exit status
+
+# keyctl is a dependency (missing: a failure); a build chroot may refuse
+# session keyrings (seccomp): a skip, as meson knows it (77)
+require_session_keyring() {
+        command -v keyctl >/dev/null || { echo "keyctl missing (keyutils)"; echo "0 passed, 1 failed"; exit 1; }
+        keyctl session - true >/dev/null 2>&1 || { echo "skip: no kernel session keyring here (keyctl session refused)"; exit 77; }
+}
 
 test_begin() { # name
         work=$(mktemp -d "/tmp/test-$1-XXXXXX")

@@ -41,6 +41,7 @@ typedef struct Args {
         size_t n_values[_OPT_MAX];
         int argc;                    /* positional arguments */
         char **argv;
+        bool dashdash;               /* "--" was given: the arguments after it are last */
 } Args;
 
 static inline bool arg_set(const Args *a, Option o) {

@@ -53,6 +53,7 @@ static bool confirm_on_terminal(const char *name, void *userdata) {
 
         if (!tty) {
                 log_error("%s: no terminal to ask whether to save: nothing saved (use --commit or --discard)", name);
+                *(bool *) userdata = true;
                 return false;
         }
         fprintf(tty, "Seal and save the changes to %s? [y/N] ", name);
@@ -107,6 +108,7 @@ static int run_update(const Args *a, const char *name, RealmfsUpdate *u) {
         _cleanup_(context_done) Context c = {};
         _cleanup_(seed_loader_done) SeedLoader seed = {};
         RealmfsUpdateResult res;
+        bool no_terminal = false;
         int r;
 
         r = context_load(name, &c);
@@ -122,11 +124,16 @@ static int run_update(const Args *a, const char *name, RealmfsUpdate *u) {
         u->keys = c.keys;
         u->n_keys = c.n_keys;
         u->seal = (SealParams) { .get_seed = seed_loader_get, .seed_userdata = &seed };
+        u->userdata = &no_terminal;
         r = realmfs_update(u, &res);
         if (r < 0)
                 return r;
-        if (!res.saved)
+        if (!res.saved) {
+                if (no_terminal)
+                        return VERB_REJECTED;
+                log_info("%s: changes discarded, the image is as it was (version %" PRIi64 ").", name, res.old_version);
                 return 0;
+        }
         log_info("%s: version %" PRIi64 " sealed and saved (%" PRIu64 " MiB, sealed in %" PRIu64 " ms); version %" PRIi64
                  " kept as %s" REALMFS_BACKUP_SUFFIX " for rollback.",
                  name, res.new_version, (res.new_nblocks * REALMFS_BLOCK_SIZE) >> 20, res.seal_usec / 1000,
@@ -148,9 +155,9 @@ int verb_update(const Args *a) {
         if (grow && (parse_size(grow, &u.grow_bytes) < 0 || u.grow_bytes == 0))
                 return usage_error(a, "--grow: invalid size '%s' (a number with K, M or G)", grow);
         if (a->argc > 1) {
-                if (!streq(a->argv[1], "--"))
+                if (!a->dashdash)
                         return usage_error(a, "the command goes after '--': realmfsctl update NAME -- COMMAND");
-                u.command = a->argv + 2;
+                u.command = a->argv + 1;
         }
         return run_update(a, a->argv[0], &u);
 }

@@ -96,9 +96,13 @@ static int parse_args(const VerbTable *t, const Verb *v, int argc, char **argv, 
                 long_options[o] = (struct option) { t->options[o].name,
                                                     t->options[o].has_value ? required_argument : no_argument, NULL,
                                                     0x100 + (int) o };
+        /* options anywhere before "--" (update NAME --commit -- COMMAND);
+         * what follows "--" is positional, as given */
+        for (int j = 1; j < argc && !a->dashdash; j++)
+                a->dashdash = streq(argv[j], "--");
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:", long_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":", long_options, NULL)) >= 0) {
                 size_t o = (size_t) c - 0x100;
                 char **values;
 

@@ -5,15 +5,12 @@
 # leaving a loop device behind.  Real activation is tested in the VM.
 # Usage: test-attach.sh PATH-TO-REALMFSCTL PATH-TO-BUILT-realmfs-verity@.service
 set -u
-# A build chroot may refuse session keyrings (seccomp): skip, as meson
-# knows (77); a missing keyctl is a missing dependency, a failure.
-command -v keyctl >/dev/null || { echo "keyctl missing (keyutils)"; echo "0 passed, 1 failed"; exit 1; }
-keyctl session - true >/dev/null 2>&1 || { echo "skip: no kernel session keyring here (keyctl session refused)"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+require_session_keyring
 if [ -z "${IN_TEST_SESSION:-}" ]; then
         IN_TEST_SESSION=1 exec keyctl session - "$0" "$@" 2>&1
 fi
 ctl=$1
-. "$(dirname "$0")/../lib.sh"
 test_begin attach
 expect() { # exit description [words] -- command...: for a failure, one stderr line holding words
         local want=$1 desc=$2 words=

@@ -4,14 +4,11 @@
 # bad input getting exit 1 and exactly one line on stderr.
 # Usage: test-realmfsctl.sh PATH-TO-REALMFSCTL
 set -u
-# A build chroot may refuse session keyrings (seccomp): skip, as meson
-# knows (77); a missing keyctl is a missing dependency, a failure.
-command -v keyctl >/dev/null || { echo "keyctl missing (keyutils)"; echo "0 passed, 1 failed"; exit 1; }
-keyctl session - true >/dev/null 2>&1 || { echo "skip: no kernel session keyring here (keyctl session refused)"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+require_session_keyring
 # verify sets up a loop device; a package build may run as a user
 [ "$(id -u)" -eq 0 ] || { echo "skip: not root, and realmfsctl verify needs a loop device"; exit 77; }
 ctl=$1
-. "$(dirname "$0")/../lib.sh"
 test_begin realmfsctl
 
 # expect EXIT DESCRIPTION [WORDS] -- COMMAND...: exit status must match; for

@@ -5,10 +5,8 @@
 # reaches argv, the environment or the logs.
 # Usage: test-unlock.sh PATH-TO-REALMBOOT-UNLOCK PATH-TO-REALMFSCTL
 set -u
-# A build chroot may refuse session keyrings (seccomp): skip, as meson
-# knows (77); a missing keyctl is a missing dependency, a failure.
-command -v keyctl >/dev/null || { echo "keyctl missing (keyutils)"; echo "0 passed, 1 failed"; exit 1; }
-keyctl session - true >/dev/null 2>&1 || { echo "skip: no kernel session keyring here (keyctl session refused)"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+require_session_keyring
 # ... and in a private network namespace: safe mode loads the secret key
 # only into an offline boot, and this one has only loopback (the host's own
 # network is never touched; the test brings a veth pair up in it)
@@ -19,7 +17,6 @@ fi
 unlock=$1
 ctl=$2
 here=$(cd "$(dirname "$0")" && pwd)
-. "$(dirname "$0")/../lib.sh"
 test_begin unlock
 
 if ! "$unlock" --version | grep -q TEST-HOOKS; then

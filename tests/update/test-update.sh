@@ -5,11 +5,10 @@
 # or is the complete new version; the next run removes the rest.
 # Usage: test-update.sh PATH-TO-REALMFSCTL
 set -u
-command -v keyctl >/dev/null || { echo "keyctl missing (keyutils)"; echo "0 passed, 1 failed"; exit 1; }
-keyctl session - true >/dev/null 2>&1 || { echo "skip: no kernel session keyring here (keyctl session refused)"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+require_session_keyring
 [ "$(id -u)" -eq 0 ] || { echo "skip: not root: update needs loop devices and mounts"; exit 77; }
 ctl=$1
-. "$(dirname "$0")/../lib.sh"
 test_begin update
 test_on_exit() {
         # a failed check may leave a stopped run: no process of ours survives the test
@@ -107,7 +106,7 @@ cp "$img" "$work/v1"
 nblocks1=$(meta "$img" nblocks)
 
 # --- update --commit: the change is sealed, the image is version 2, the old one the backup
-expect 0 "update --commit --grow 8M -- COMMAND" -- run seed "$ctl" update --commit --grow 8M base -- /bin/sh -c 'echo updated >/etc/update-test'
+expect 0 "update base --commit --grow 8M -- COMMAND (options after NAME)" -- run seed "$ctl" update base --commit --grow 8M -- /bin/sh -c 'echo updated >/etc/update-test'
 grep -q "version 2 sealed and saved" "$work/err" && grep -q "no realm runs on version 1; realms started now run on version 2" "$work/err" &&
         ok "it says what it saved and that no realm runs on version 1" || fail "update said: $(cat "$work/err")"
 verifies "$img" && ok "version 2 verifies with the user key" || fail "version 2 does not verify"
@@ -163,6 +162,9 @@ run seed /usr/bin/python3 "$work/answer.py" y "$ctl" update base -- /bin/sh -c '
 [ "$(meta "$img" version)" = 3 ] && [ "$(in_image "$img" /etc/asked)" = asked ] && cmp -s "$img.0" "$work/v2" &&
         ok "answer y: version 3 saved, version 2 the backup" || fail "after y: version $(meta "$img" version): $(cat "$work/out")"
 cp "$img" "$work/v3"
+expect 1 "update, neither --commit nor --discard, no terminal to ask: nothing saved" 'no terminal to ask whether to save' -- \
+        run seed setsid -w "$ctl" update base -- /bin/sh -c 'echo x >/etc/x'
+cmp -s "$img" "$work/v3" && ok "no terminal: the image as it was" || fail "image changed"
 expect 0 "update, no command: the image's shell (here /bin/sh, commands on stdin)" -- \
         run seed bash -c "echo 'echo from-shell >/etc/shell' | $ctl update --commit base"
 [ "$(in_image "$img" /etc/shell)" = from-shell ] && ok "the shell ran in the image" || fail "shell content: $(in_image "$img" /etc/shell)"

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""The realmboot demo story: boot the LUKS2 test VM twice (normal, then safe
-mode), typing the disk passphrase on the serial console, and tell what
-realmboot did.  Usage: demo.py OUT-DIR (from tests/vm/build-image)."""
-import os, sys, threading, time
+"""The realmboot demo story: boot the LUKS2 test VM three times (normal;
+safe mode, where a RealmFS is updated offline and sealed with the key the
+boot loaded; normal again, on the new version), typing the disk passphrase
+on the serial console, and tell what realmboot did.  Usage: demo.py OUT-DIR
+(from tests/vm/build-image)."""
+import json, os, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vmrun
@@ -14,12 +16,12 @@ def progress(label, stop):
         print("   ... %s: %d s (software emulation; a boot takes 1-3 minutes)" % (label, time.time() - start), flush=True)
 
 
-def boot(out, label, extra):
+def boot(out, label, extra, **kw):
     stop = threading.Event()
     t = threading.Thread(target=progress, args=(label, stop), daemon=True)
     t.start()
     try:
-        return vmrun.boot(out, extra, log_path=os.path.join(out, "demo-%s.log" % label.split()[0]))
+        return vmrun.boot(out, extra, log_path=os.path.join(out, "demo-%s.log" % label.split()[0]), **kw)
     finally:
         stop.set()
 
@@ -63,8 +65,9 @@ def main():
         print("   the tampered image's realm did not start; reading its flipped file: %s" % rep["tampered-read"][0])
     print("   network (NICs on an empty QEMU hub): %s" % net_line(rep))
 
-    print("\n==> Safe-mode boot (kernel command line: realmboot.safe_mode)")
-    rep, text, t = boot(out, "safe mode", "realmboot.safe_mode realmboot.key_mode=public")
+    print("\n==> Safe-mode boot (kernel command line: realmboot.safe_mode), updating RealmFS base offline")
+    overlay = os.path.join(out, "demo-update.qcow2")
+    rep, text, t = boot(out, "safe mode", "realmboot.safe_mode realmboot.key_mode=public vmtest.update", keep=overlay)
     print("   booted in %.0f s into %s (%s)" % (t, rep.get("default-target", ["?"])[0], rep.get("safe-mode-target", ["?"])[0]))
     print("   keys: %s (safe mode loads the pair into an offline boot)" % keys_line(rep))
     print("   network: %s; realmboot-netguard %s" % (net_line(rep), rep.get("netguard", ["?"])[0]))
@@ -73,6 +76,31 @@ def main():
     active = [u for u in rep.get("unit", []) if u.endswith(" active")]
     print("   realms running: %s; RealmFS mounted: %s" % (len(active), len(rep.get("mount", []))))
     print("   network services: %s" % "; ".join(rep.get("net", [])))
+    print("   $ realmfsctl update base --commit -- /bin/sh -c 'echo updated >/etc/update-test'")
+    rc = rep.get("update-rc", ["? (no report)"])[0].split(" ", 1)
+    print("     exit %s: %s" % (rc[0], rc[1] if len(rc) > 1 else ""))
+    try:
+        meta = json.loads(rep.get("update-meta", ["{}"])[0])["metainfo"]
+    except (ValueError, KeyError):
+        meta = {}
+    print("   base-realmfs.img now: version %s, channel %s, signed root %s..." %
+          (meta.get("version", "?"), meta.get("channel", "?"), meta.get("verity-root", "?")[:16]))
+
+    print("\n==> Normal boot on the same disk: the realms run on the sealed update")
+    rep, text, t = boot(out, "next boot", "realmboot.channel=vendor:" + env["VENDOR_PK"] + " vmtest.update-next", backing=overlay)
+    try:
+        os.unlink(overlay)
+    except OSError:
+        pass
+    print("   booted in %.0f s" % t)
+    v = dict(x.split(" ", 1) for x in rep.get("verity", [])).get("realmfs-base", "")
+    root = (v.split() + ["?"] * 4)[3]
+    print("   realm main: %s; dm-verity root of base %s... (%s the sealed one)" %
+          (dict(u.split(" ", 1) for u in rep.get("unit", [])).get("realm@main.service", "?"), root[:16],
+           "is" if root == meta.get("verity-root") else "is NOT"))
+    print("   /etc/update-test in base: %s" % rep.get("next-file", ["?"])[0])
+    print("   live: work-tools updated while main runs, realm work-dev restarted sees: %s" % rep.get("live-file", ["?"])[0])
+    print("   updating base while main runs says: %s" % rep.get("busy-update", ["?"])[0].split(" ", 1)[-1][-170:])
     print("\nDone: the VMs powered off; console logs are in %s/demo-*.log" % out)
 
 

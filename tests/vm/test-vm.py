@@ -357,6 +357,64 @@ def scenario_noverity(out):
     check(units(rep).get("realm@main.service") == "active", "noverity: realm main running")
 
 
+def scenario_update(out):
+    """The sealing workflow: a safe-mode boot (key mode public, so the seed
+    is only there) updates base in a container and seals it with the key the
+    boot loaded; the next normal boot on the same disk runs realm main on
+    the new version.  There, work-tools (its realm stopped) is updated while
+    main keeps running, and the realm started again sees the new content
+    without a reboot; an update of base, in use, names the realms still on
+    the old version."""
+    overlay = os.path.join(out, "update.qcow2")
+    rep, text, t = run(out, "update-safe", "realmboot.safe_mode realmboot.key_mode=public vmtest.update", keep=overlay)
+    expect_safe_mode(rep, "update (safe mode)")
+    check(one(rep, "update-rc").startswith("0 ") and "version 2 sealed and saved" in one(rep, "update-rc"),
+          "update: realmfsctl update base --commit in safe mode sealed version 2", one(rep, "update-rc"))
+    try:
+        meta = json.loads(one(rep, "update-meta", "{}"))["metainfo"]
+    except (ValueError, KeyError):
+        meta = {}
+    check(meta.get("version") == 2 and meta.get("channel") == "realmfs-user",
+          "update: base-realmfs.img is version 2, channel realmfs-user", str(meta)[:200])
+    rep2, text2, t2 = run(out, "update-next", "vmtest.update-next", backing=overlay)
+    try:
+        os.unlink(overlay)
+    except OSError:
+        pass
+    expect_settled(rep2, "update (next boot)")
+    u = units(rep2)
+    check(u.get("realm@main.service") == "active", "update: next normal boot: realm main running", u.get("realm@main.service"))
+    v = verity(rep2)
+    check(meta.get("verity-root") and meta["verity-root"] in v.get("realmfs-base", ""),
+          "update: the dm-verity table of base has the new signed root", "%s vs %s" % (v.get("realmfs-base"), meta.get("verity-root")))
+    check(one(rep2, "next-file") == "updated", "update: the command's file /etc/update-test is in realm main's RealmFS",
+          one(rep2, "next-file"))
+    try:
+        rows = {r["name"]: r for r in json.loads(one(rep2, "next-list", "[]"))}
+    except ValueError:
+        rows = {}
+    check(rows.get("base", {}).get("version") == 2 and rows["base"].get("signer") == "user" and rows["base"].get("attached"),
+          "update: realmfsctl list: base version 2, signed by the user key, attached", str(rows.get("base")))
+    # live re-attach
+    check(one(rep2, "live-detached") == "detached", "update: realm work-dev stopped: work-tools detached (StopWhenUnneeded)",
+          one(rep2, "live-detached"))
+    check(one(rep2, "live-update").startswith("0 ") and "no realm runs on version 1" in one(rep2, "live-update"),
+          "update: work-tools updated while realm main runs", one(rep2, "live-update"))
+    check(one(rep2, "live-file") == "live", "update: realm work-dev started again sees the new content, no reboot",
+          one(rep2, "live-file"))
+    try:
+        live_meta = json.loads(one(rep2, "live-meta", "{}"))["metainfo"]
+    except (ValueError, KeyError):
+        live_meta = {}
+    check(live_meta.get("verity-root") and one(rep2, "live-verity") == live_meta["verity-root"],
+          "update: realmfs-work-tools re-attached with the new signed root", one(rep2, "live-verity"))
+    check(one(rep2, "live-main").startswith("active 0 "), "update: realm main kept running meanwhile (never restarted)",
+          one(rep2, "live-main"))
+    busy = one(rep2, "busy-update")
+    check(busy.startswith("0 ") and "still running on version 2: main" in busy,
+          "update: updating base in use names realm main, still on version 2", busy)
+
+
 timings = {}
 
 
@@ -393,6 +451,7 @@ def main():
         "boot-entry": lambda: scenario_boot_entry(out),
         "safe-hotplug": lambda: scenario_safe_hotplug(out),
         "safe-initrd-net": lambda: scenario_safe_initrd_net(out),
+        "update": lambda: scenario_update(out),
     }
     chosen = sys.argv[2:] or list(scenarios)
     start = time.time()

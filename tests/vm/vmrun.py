@@ -150,8 +150,10 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     report = {}
     for line in text.splitlines():
         line = line.strip("\r")
-        if line.startswith("@@R "):
-            parts = line[4:].split(" ", 1)
+        # systemd's status output may share the line (cursor escapes before it)
+        at = line.find("@@R ")
+        if at >= 0 and (at == 0 or line[at - 1] in "\x1b[K] "):
+            parts = line[at + 4:].split(" ", 1)
             report.setdefault(parts[0], []).append(parts[1] if len(parts) > 1 else "")
     return report, text, time.time() - start
 
