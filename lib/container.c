@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "container.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "util.h"
@@ -30,12 +31,14 @@ static int enter_private_namespace(void) {
         return 0;
 }
 
+/* A mount point of this run's own (CONTAINER_MOUNT_DIR/NAME.XXXXXX): what a
+ * killed earlier run left, or its namespace still dying, is never ours. */
 static int mount_dir(const char *name, char **ret) {
         if (mkdir(CONTAINER_MOUNT_DIR, 0700) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "%s: cannot create: %m", CONTAINER_MOUNT_DIR);
-        if (asprintf(ret, CONTAINER_MOUNT_DIR "/%s", name) < 0)
+        if (asprintf(ret, CONTAINER_MOUNT_DIR "/%s.XXXXXX", name) < 0)
                 return log_oom();
-        if (mkdir(*ret, 0700) < 0 && errno != EEXIST)
+        if (!mkdtemp(*ret))
                 return log_error_errno(errno, "%s: cannot create: %m", *ret);
         return 0;
 }
@@ -196,12 +199,22 @@ int container_run(const char *device, const char *name, char *const command[], i
 }
 
 int container_remove_debris(const char *name) {
-        _cleanup_free_ char *dir = NULL, *nspawn_lock = NULL;
+        _cleanup_closedir_ DIR *d = opendir(CONTAINER_MOUNT_DIR);
+        _cleanup_free_ char *prefix = NULL, *lock_prefix = NULL;
+        struct dirent *de;
+        int n = 0;
 
-        if (asprintf(&dir, CONTAINER_MOUNT_DIR "/%s", name) < 0 ||
-            asprintf(&nspawn_lock, CONTAINER_MOUNT_DIR "/.#%s.lck", name) < 0)
+        if (!d)
+                return 0;
+        if (asprintf(&prefix, "%s.", name) < 0 || asprintf(&lock_prefix, ".#%s.", name) < 0)
                 return log_oom();
-        /* nspawn's lock of the directory, which it removes when it exits */
-        (void) unlink(nspawn_lock);
-        return rmdir(dir) == 0 ? 1 : 0;
+        while ((de = readdir(d))) {
+                /* nspawn's lock of a directory, .#DIR.lck, which it removes when it exits */
+                if (string_has_prefix(de->d_name, lock_prefix) && string_has_suffix(de->d_name, ".lck"))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+                else if (string_has_prefix(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 6 &&
+                         unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) == 0)
+                        n++;
+        }
+        return n;
 }

@@ -14,7 +14,7 @@ test_on_exit() {
         # a failed check may leave a stopped run: no process of ours survives the test
         pkill -9 -f "^$ctl " 2>/dev/null
         for l in $(losetup -a | grep -F "$work" | cut -d: -f1); do losetup -d "$l" 2>/dev/null; done
-        rmdir /run/realmfsctl/base /run/realmfsctl/other 2>/dev/null
+        rmdir /run/realmfsctl/base.* /run/realmfsctl/dmg.* 2>/dev/null
 }
 
 # expect EXIT DESCRIPTION [WORDS] -- COMMAND... (as in tests/realmfsctl):
@@ -119,7 +119,7 @@ shasum_ok "$img" && ok "shasum is the SHA-256 of the new data area" || fail "sha
 cmp -s "$img.0" "$work/v1" && ok "the backup base-realmfs.img.0 is version 1, byte for byte" || fail "backup differs"
 [ -z "$(ls -A "$images" | grep -v '^\.#base-realmfs.img.lock$' | grep '^\.#')" ] && ok "no work copy left" || fail "left: $(ls -A "$images")"
 no_loops_left && ok "no loop device left" || fail "loop devices: $(our_loops)"
-[ ! -e /run/realmfsctl/base ] && ok "no mount point left" || fail "/run/realmfsctl/base left"
+! ls -d /run/realmfsctl/base.* >/dev/null 2>&1 && ok "no mount point left" || fail "left: $(ls /run/realmfsctl)"
 cp "$img" "$work/v2"
 
 # --- nothing saved: --discard, a failing command, the answer "n"
@@ -309,7 +309,7 @@ check_after_kill() {
         pgrep -f '^sleep 4242' >/dev/null && fail "$desc: the container's command still runs" || true
         # the next run removes the rest, in one line
         expect 0 "$desc: the next run" -- run seed "$ctl" update --discard base -- /bin/true
-        if [ -n "$(ls -A "$images" | grep -v '^\.#.*\.lock$' | grep '^\.#')" ] || [ -e /run/realmfsctl/base ]; then
+        if [ -n "$(ls -A "$images" | grep -v '^\.#.*\.lock$' | grep '^\.#')" ] || ls -d /run/realmfsctl/base.* >/dev/null 2>&1; then
                 fail "$desc: left after the next run: $(ls -A "$images") $(ls /run/realmfsctl 2>/dev/null)"
         else
                 ok "$desc: nothing left after the next run$(grep -o 'removed what.*' "$work/err" | sed 's/^/ (/;s/$/)/')"
@@ -337,7 +337,7 @@ run seed "$ctl" update --commit base -- /bin/sh -c 'echo half >/etc/half; exec s
 job=$!
 for i in $(seq 1 100); do pgrep -f '^sleep 4242' >/dev/null && break; sleep 0.1; done
 pgrep -f '^sleep 4242' >/dev/null && ok "the command runs in the container" || fail "the command never ran"
-[ -d /run/realmfsctl/base ] && ! grep -q /run/realmfsctl/base /proc/self/mountinfo &&
+ls -d /run/realmfsctl/base.* >/dev/null 2>&1 && ! grep -q /run/realmfsctl/base /proc/self/mountinfo &&
         ok "its mount is not seen outside realmfsctl's mount namespace" || fail "the update's mount is visible outside: $(ls -d /run/realmfsctl/* 2>&1) $(grep realmfsctl /proc/self/mountinfo)"
 kill -9 "$(pgrep -o -f "^$ctl update")"; wait "$job" 2>/dev/null
 for i in $(seq 1 50); do pgrep -f '^sleep 4242' >/dev/null || break; sleep 0.1; done
