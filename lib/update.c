@@ -223,6 +223,7 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
         meta = img.meta;
         meta.nblocks = nblocks;
         meta.version = img.meta.version + 1;
+        meta.channel = REALMFS_USER_CHANNEL; /* the user key signs it: its channel */
         start = now_usec();
         r = realmfs_seal_work_copy(w.fd, w.path, &meta, img.header.status, img.header.flags, &u->seal);
         if (r < 0)

@@ -10,7 +10,7 @@
  * (.#NAME-realmfs.img.XXXXXX, a reflink where the filesystem can), grown
  * (resize2fs), changed in a container (container.h), checked (e2fsck -fn),
  * sealed in place (new salt and tree, version + 1, timestamp, shasum,
- * signed), fsync'ed; then the image becomes the backup NAME-realmfs.img.0
+ * channel realmfs-user, signed with the user key), fsync'ed; then the image becomes the backup NAME-realmfs.img.0
  * and the copy the image, each by one rename.  A kill at any point leaves
  * NAME-realmfs.img as it was or the complete new version; the next run on
  * NAME removes the rest (image-lock.h). */

@@ -122,6 +122,15 @@ no_loops_left && ok "no loop device left" || fail "loop devices: $(our_loops)"
 ! ls -d /run/realmfsctl/base.* >/dev/null 2>&1 && ok "no mount point left" || fail "left: $(ls /run/realmfsctl)"
 cp "$img" "$work/v2"
 
+# an image of a vendor channel: the update is the user's, signed with the
+# user key, so its channel becomes realmfs-user
+printf '[channels]\nvendor = "%s"\n' "$(od -An -tx1 "$work/stranger.pk" | tr -d ' \n')" >"$root/etc/realmboot/realmboot.conf"
+run stranger "$ctl" create --name tools --channel vendor --from "$tree" "$images/tools-realmfs.img" 2>/dev/null
+expect 0 "update of a vendor-channel image" -- run seed "$ctl" update --commit tools -- /bin/sh -c 'echo mine >/etc/mine'
+[ "$(meta "$images/tools-realmfs.img" channel)" = realmfs-user ] && verifies "$images/tools-realmfs.img" &&
+        ok "its new version: channel realmfs-user, signed with the user key" || fail "channel $(meta "$images/tools-realmfs.img" channel)"
+rm -f "$images/tools-realmfs.img" "$images/tools-realmfs.img.0" "$root/etc/realmboot/realmboot.conf"
+
 # --- nothing saved: --discard, a failing command, the answer "n"
 expect 0 "update --discard" -- run seed "$ctl" update --discard base -- /bin/sh -c 'echo x >/etc/discarded'
 cmp -s "$img" "$work/v2" && cmp -s "$img.0" "$work/v1" && ok "--discard: image and backup as they were" || fail "--discard changed files"
