@@ -458,12 +458,14 @@ def bench_seal(a, work):
     root = os.path.join(work, "seal-root")
     images = os.path.join(root, "storage/realms/realmfs-images")
     os.makedirs(images)
-    img = os.path.join(images, "base-realmfs.img")
+    # names of their own: the update tests use base, other, forked (one
+    # container mount point and nspawn machine name per RealmFS name)
+    img = os.path.join(images, "sealbench-realmfs.img")
     tree = os.path.join(work, "seal-tree")
     nspawn_tree(tree)
     make_content(os.path.join(tree, "data"), mib)
     env = dict(os.environ, REALMBOOT_ROOT=root, REALMBOOT_CMDLINE="")
-    subprocess.run([ctl, "create", "--name", "base", "--from", tree, img], check=True, env=env,
+    subprocess.run([ctl, "create", "--name", "sealbench", "--from", tree, img], check=True, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shutil.rmtree(tree)
     nblocks = json.loads(sh(ctl, "inspect", "--json", img))["metainfo"]["nblocks"]
@@ -471,7 +473,7 @@ def bench_seal(a, work):
     data = os.path.join(work, "seal-data")
     sh("dd", "if=" + img, "of=" + data, "bs=4096", "skip=1", "count=%d" % nblocks, "status=none")
     hashf, copy, other = (os.path.join(work, n) for n in ("seal-hash", "seal-copy.img", "seal-other.img"))
-    forked = os.path.join(images, "forked-realmfs.img")
+    forked = os.path.join(images, "sealbench-fork-realmfs.img")
     fmt = "veritysetup format %s %s --data-block-size=4096 --hash-block-size=4096 >/dev/null" % (data, hashf)
     # sync (not timed): the 1 GiB a reference cp leaves dirty is not written
     # back during the next run; every run starts from the same clean cache
@@ -486,7 +488,7 @@ def bench_seal(a, work):
     print("\n6. realmfsctl update's sealing, sign, fork vs veritysetup format and cp --reflink=auto "
           "(%d MiB of random content, %d data blocks, warm cache)" % (mib, nblocks))
     rows = []
-    upd, ref = alternate(["%s update --commit base -- /bin/sh -c :" % ctl, fmt], runs, warmup=1, prepare=prep,
+    upd, ref = alternate(["%s update --commit sealbench -- /bin/sh -c :" % ctl, fmt], runs, warmup=1, prepare=prep,
                          env=env, parse=[sealed_ms, None])
     rows.append({"step": "update seal", "ours": upd, "ref": ref, "goal": 1.1,
                  "reference": "veritysetup format DATA HASH (the data area extracted into a file)"})
@@ -495,7 +497,7 @@ def bench_seal(a, work):
                                     runs, warmup=1, prepare=prep, env=env)
     rows.append({"step": "sign", "ours": sign, "ref": ref, "ref_fsync": ref_sync, "goal": 1.0,
                  "reference": "cp --reflink=auto IMAGE COPY && veritysetup format DATA HASH"})
-    fork, ref, ref_sync = alternate(["%s fork base forked" % ctl, "cp --reflink=auto %s %s" % (img, other),
+    fork, ref, ref_sync = alternate(["%s fork sealbench sealbench-fork" % ctl, "cp --reflink=auto %s %s" % (img, other),
                                      "cp --reflink=auto %s %s && sync %s" % (img, other, other)],
                                     runs, warmup=1, prepare=prep, env=env)
     rows.append({"step": "fork", "ours": fork, "ref": ref, "ref_fsync": ref_sync, "goal": 1.1,

@@ -226,6 +226,8 @@ static int seal_in_place(int fd, const char *tmp_path, SealJob *job) {
         if (ftruncate(fd, (off_t) (BLOCK + data_size + verity_hash_area_size(job->meta->nblocks))) < 0)
                 return log_error_errno(errno, "%s: cannot size the image: %m", tmp_path);
         r = loop_device_attach_fd(fd, BLOCK, 0, LOOP_WRITABLE, &loop);
+        if (ERRNO_IS_PRIVILEGE(r))
+                return -EPERM; /* the caller may seal another way (not logged) */
         if (r < 0)
                 return log_error_errno(r, "%s: cannot attach a loop device: %m", tmp_path);
         r = hash_data(fd, BLOCK, loop.path, tmp_path, job);
@@ -343,7 +345,20 @@ static int sign_cb(int fd, const char *tmp_path, void *userdata) {
         r = copy_image(job->source_fd, fd, BLOCK + job->meta->nblocks * BLOCK, tmp_path);
         if (r < 0)
                 return r;
-        return seal_in_place(fd, tmp_path, job);
+        r = seal_in_place(fd, tmp_path, job);
+        if (r != -EPERM)
+                return r;
+        /* no loop devices for us (a user namespace, not root): the data area
+         * to offset 0 and the header inserted in front, as create does */
+        log_debug("%s: no loop device, sealing without one", tmp_path);
+        if (ftruncate(fd, 0) < 0)
+                return negative_errno();
+        r = copy_range_full(job->source_fd, BLOCK, fd, 0, job->meta->nblocks * BLOCK);
+        if (r == -ENODATA)
+                return log_error_errno(EIO, "%s: source image ended early", tmp_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot copy data area: %m", tmp_path);
+        return seal_file(fd, tmp_path, job);
 }
 
 int realmfs_image_sign(const char *path, const char *channel, const SealParams *seal) {

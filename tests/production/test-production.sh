@@ -123,6 +123,9 @@ expect 1 "only the public key in @u (key mode public): refused, pointing to safe
 keyctl padd user realmfs-user @u <"$work/seed.bin" >/dev/null
 expect 0 "the seed in uid 0's @u signs, no passphrase" "" -- "$ctl" sign "$work/images/main-realmfs.img"
 expect 0 "and the image verifies with its public key" "" -- "$ctl" attach --dry-run main
+# a test-hooks build would stop itself (SIGSTOP) before the rename: this one signs
+REALMBOOT_TEST_STOP=written expect 0 "REALMBOOT_TEST_STOP ignored: sign does not stop" "" -- \
+        timeout -s KILL 60 "$ctl" sign "$work/images/main-realmfs.img"
 keyctl clear @u >/dev/null
 bin "$pk" | keyctl padd user realmfs-user-public @u >/dev/null
 
