@@ -12,7 +12,7 @@ ctl=$1
 test_begin update
 test_on_exit() {
         # a failed check may leave a stopped run: no process of ours survives the test
-        pkill -9 -f "^$ctl " 2>/dev/null
+        for p in $(ours); do kill -9 "$p"; done 2>/dev/null
         for l in $(losetup -a | grep -F "$work" | cut -d: -f1); do losetup -d "$l" 2>/dev/null; done
         rmdir /run/realmfsctl/base.* /run/realmfsctl/dmg.* 2>/dev/null
 }
@@ -284,11 +284,19 @@ cp "$work/v5" "$img"; cp "$work/v4" "$img.0"
 
 # --- kill -9 at every step: the image byte-identical and verifying, the
 # next run removes what was left (copies, loop devices, the mount point)
+# the realmfsctl processes of this test (its root in their environment:
+# another user of the same binary, a benchmark, is not ours), oldest first
+ours() {
+        local p
+        for p in $(pgrep -f "^$ctl $*"); do
+                tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "REALMBOOT_ROOT=$work/root" && echo "$p"
+        done
+}
 # the realmfsctl run that stopped at its point (SIGSTOP): its pid
 stopped() {
         local p
         for i in $(seq 1 300); do
-                for p in $(pgrep -f "^$ctl "); do
+                for p in $(ours); do
                         [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = T ] && { echo "$p"; return 0; }
                 done
                 sleep 0.1
@@ -348,7 +356,7 @@ for i in $(seq 1 100); do pgrep -f '^sleep 4242' >/dev/null && break; sleep 0.1;
 pgrep -f '^sleep 4242' >/dev/null && ok "the command runs in the container" || fail "the command never ran"
 ls -d /run/realmfsctl/base.* >/dev/null 2>&1 && ! grep -q /run/realmfsctl/base /proc/self/mountinfo &&
         ok "its mount is not seen outside realmfsctl's mount namespace" || fail "the update's mount is visible outside: $(ls -d /run/realmfsctl/* 2>&1) $(grep realmfsctl /proc/self/mountinfo)"
-kill -9 "$(pgrep -o -f "^$ctl update")"; wait "$job" 2>/dev/null
+kill -9 "$(ours update | head -1)"; wait "$job" 2>/dev/null
 for i in $(seq 1 50); do pgrep -f '^sleep 4242' >/dev/null || break; sleep 0.1; done
 pgrep -f '^sleep 4242' >/dev/null && fail "kill -9 while the command runs: the container outlived realmfsctl" ||
         ok "kill -9 while the command runs: the container went with realmfsctl"
