@@ -87,7 +87,7 @@ static int run_in_pid_namespace(char *const argv[], int *ret_status) {
         if (helper < 0)
                 return negative_errno();
         if (helper == 0) {
-                pid_t init, parent = getpid();
+                pid_t init;
 
                 die_with_parent(self);
                 if (unshare(CLONE_NEWPID) < 0)
@@ -101,7 +101,6 @@ static int run_in_pid_namespace(char *const argv[], int *ret_status) {
                         /* PID 1 of the namespace: its own /proc, so that
                          * nspawn sees the processes it starts */
                         /* its parent is outside the namespace: getppid() is 0 */
-                        (void) parent;
                         die_with_parent(0);
                         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
                             mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)

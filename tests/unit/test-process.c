@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include "process.h"
@@ -59,8 +60,42 @@ TEST(secret_and_limits) {
         process_result_done(&r, 0);
 }
 
+/* a helper dies with us, even when we are killed with SIGKILL */
+TEST(dies_with_parent) {
+        int pipefd[2];
+        pid_t middle;
+        char buf[32] = "";
+        ssize_t n;
+
+        ASSERT_OK(pipe(pipefd));
+        middle = fork();
+        ASSERT_TRUE(middle >= 0);
+        if (middle == 0) {
+                /* the sleeper writes its pid, then we die by SIGKILL */
+                char script[] = "echo $$; exec sleep 60";
+                char *argv[] = { (char *) "/bin/sh", (char *) "-c", script, NULL };
+                ProcessResult r;
+                close(pipefd[0]);
+                dup2(pipefd[1], STDOUT_FILENO);
+                (void) process_run(argv, 0, PROCESS_INHERIT_STDIO, 0, &r);
+                _exit(0);
+        }
+        close(pipefd[1]);
+        n = read(pipefd[0], buf, sizeof buf - 1);
+        ASSERT_TRUE(n > 0);
+        ASSERT_OK(kill(middle, SIGKILL));
+        ASSERT_TRUE(waitpid(middle, NULL, 0) == middle);
+        /* the sleeper got SIGKILL as well: the pipe's last writer is gone
+         * at once, not when its sleep of 60 s ends */
+        struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+        ASSERT_EQ(poll(&p, 1, 10000), 1);
+        ASSERT_EQ(read(pipefd[0], buf, sizeof buf), 0);
+        close(pipefd[0]);
+}
+
 int main(void) {
         signal(SIGPIPE, SIG_IGN);
+        RUN(dies_with_parent);
         RUN(output_and_status);
         RUN(deadline);
         RUN(secret_and_limits);

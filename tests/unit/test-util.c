@@ -104,8 +104,43 @@ TEST(escape_control) {
         ASSERT_STREQ(escape_control("abcdef", NULL, out, 4), "abc");
 }
 
+TEST(parse_size) {
+        uint64_t v;
+
+        ASSERT_OK(parse_size("1024", &v));
+        ASSERT_EQ(v, 1024);
+        ASSERT_OK(parse_size("64K", &v));
+        ASSERT_EQ(v, 65536);
+        ASSERT_OK(parse_size("512M", &v));
+        ASSERT_EQ(v, 512ull << 20);
+        ASSERT_OK(parse_size("2G", &v));
+        ASSERT_EQ(v, 2ull << 30);
+        ASSERT_OK(parse_size("2GiB", &v));
+        ASSERT_EQ(v, 2ull << 30);
+        ASSERT_OK(parse_size("3MB", &v));
+        ASSERT_EQ(v, 3ull << 20);
+        ASSERT_OK(parse_size("1T", &v));
+        ASSERT_EQ(v, 1ull << 40);
+        ASSERT_EQ(parse_size("", &v), -EINVAL);
+        ASSERT_EQ(parse_size("-1M", &v), -EINVAL);
+        ASSERT_EQ(parse_size("12Q", &v), -EINVAL);
+        ASSERT_EQ(parse_size("1MiBx", &v), -EINVAL);
+        ASSERT_EQ(parse_size("M", &v), -EINVAL);
+        ASSERT_EQ(parse_size("99999999999T", &v), -ERANGE);
+        ASSERT_EQ(parse_size("18446744073709551616", &v), -EINVAL);
+}
+
+TEST(string_has_suffix) {
+        ASSERT_TRUE(string_has_suffix("base-realmfs.img.0", ".0"));
+        ASSERT_TRUE(string_has_suffix("x", ""));
+        ASSERT_TRUE(!string_has_suffix(".0", "a.0"));
+        ASSERT_TRUE(!string_has_suffix("base-realmfs.img", ".0"));
+}
+
 int main(void) {
         RUN(hex);
+        RUN(parse_size);
+        RUN(string_has_suffix);
         RUN(path_is_safe);
         RUN(escape_control);
         RUN(path_join);
