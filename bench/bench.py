@@ -425,7 +425,8 @@ def nspawn_tree(tree):
     """A tree systemd-nspawn accepts (as tests/update/test-update.sh builds
     it): /usr/bin/sh (dash) with its libraries under /usr, bin, lib, lib64
     links to them, /etc/os-release; and the mount points nspawn would
-    otherwise create (an image has a handful of spare inodes, no more)."""
+    otherwise create (it failed to in the --small image: "No space left on
+    device")."""
     os.makedirs(os.path.join(tree, "usr/bin"))
     for d, mode in (("etc", 0o755), ("dev", 0o755), ("proc", 0o555), ("sys", 0o555), ("run", 0o755),
                     ("var", 0o755), ("root", 0o700), ("tmp", 0o1777)):
@@ -458,8 +459,8 @@ def bench_seal(a, work):
     root = os.path.join(work, "seal-root")
     images = os.path.join(root, "storage/realms/realmfs-images")
     os.makedirs(images)
-    # names of their own: the update tests use base, other, forked (one
-    # container mount point and nspawn machine name per RealmFS name)
+    # names of their own: the update tests use base, other, forked (and the
+    # nspawn machine of an update is update-NAME)
     img = os.path.join(images, "sealbench-realmfs.img")
     tree = os.path.join(work, "seal-tree")
     nspawn_tree(tree)
