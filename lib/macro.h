@@ -22,9 +22,6 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/* a negative errno that means "not allowed to" (no root, a user namespace) */
-#define ERRNO_IS_PRIVILEGE(r) ((r) == -EPERM || (r) == -EACCES)
-
 static inline void freep(void *p) {
         free(*(void **) p);
 }

@@ -39,12 +39,12 @@ int realmfs_image_create(const char *out, const RealmfsCreateParams *p, const Se
  * kept. */
 int realmfs_image_sign(const char *path, const char *channel /* NULL: realmfs-user */, const SealParams *seal);
 
-/* Seals a work copy where it lies (fd open read-write on tmp_path, a
- * temporary file): the header block, then meta->nblocks data blocks; the
- * new tree replaces whatever follows them.  New salt, tree, shasum and
- * timestamp (meta's root and salt are set; its other keys, the version too,
- * are written as given), signed; not fsync'ed.  Through a writable loop
- * device: nothing is copied.  -ENOKEY when get_seed() gave no seed. */
+/* Seals a work copy (fd open read-write on tmp_path, a temporary file
+ * holding meta->nblocks data blocks at offset 0; anything after them is
+ * replaced): new salt, hash tree after the data, shasum, timestamp (meta's
+ * root and salt are set; its other keys, the version too, are written as
+ * given), the header block inserted in front, signed; not fsync'ed.
+ * -ENOKEY when get_seed() gave no seed. */
 int realmfs_seal_work_copy(int fd, const char *tmp_path, RealmfsMetainfo *meta, uint8_t status, uint8_t flags,
                            const SealParams *seal);
 

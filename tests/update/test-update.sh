@@ -289,7 +289,7 @@ cp "$work/v5" "$img"; cp "$work/v4" "$img.0"
 ours() {
         local p
         for p in $(pgrep -f "^$ctl $*"); do
-                tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "REALMBOOT_ROOT=$work/root" && echo "$p"
+                grep -qzx "REALMBOOT_ROOT=$work/root" "/proc/$p/environ" 2>/dev/null && echo "$p"
         done
 }
 # the realmfsctl run that stopped at its point (SIGSTOP): its pid
