@@ -41,7 +41,7 @@ def net_line(rep):
 
 
 def main():
-    out = sys.argv[1]
+    out = os.path.abspath(sys.argv[1])
     env = vmrun.load_env(out)
     print("\n==> Normal boot: the VM's whole disk is LUKS2; typing the passphrase on its console")
     rep, text, t = boot(out, "normal boot", "realmboot.channel=vendor:" + env["VENDOR_PK"])
