@@ -89,8 +89,14 @@ def hmp(monitor, command):
     return out.decode("utf-8", "replace")
 
 
+# A TCG guest now and then stalls in the kernel's early boot (seen once
+# right after "Switched to clocksource hpet"), before any of our code runs:
+# with no passphrase prompt by then, the boot is retried once.
+EARLY_HANG_S = 180
+
+
 def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, backing=None, keep=None,
-         kernel=None, initrd=None, cmdline=None, on_line=None):
+         kernel=None, initrd=None, cmdline=None, on_line=None, _retry=True):
     """Returns (report dict of lists, console text, elapsed seconds).
 
     backing: a qcow2 overlay of an earlier boot to start from (its changes
@@ -102,6 +108,7 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     env = load_env(out)
     # TCG is slow: the default leaves room for a loaded machine
     timeout = timeout or int(os.environ.get("REALMBOOT_VM_TIMEOUT", "480"))
+    passphrases_given = passphrases
     passphrases = list(passphrases if passphrases is not None else [env["PASSPHRASE"]])
     work = tempfile.mkdtemp(prefix="realmboot-vm-")
     overlay = keep or os.path.join(work, "overlay.qcow2")
@@ -117,16 +124,20 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     child = pexpect.spawn(args[0], args[1:], timeout=timeout, maxread=65536)
     log = open(log_path or os.path.join(work, "console.log"), "wb")
     child.logfile_read = log
+    prompted, hung_early = not passphrases, False
     try:
         deadline = start + timeout
         while True:
             left = max(1, deadline - time.time())
+            if not prompted:
+                left = min(left, max(1, start + EARLY_HANG_S - time.time()))
             patterns = [PROMPT, rb"@@R done 1", pexpect.EOF, pexpect.TIMEOUT] + [re.escape(k.encode()) for k in triggers]
             i = child.expect(patterns, timeout=left)
             if i >= 4:
                 key = list(triggers)[i - 4]
                 triggers.pop(key)(os.path.join(work, "monitor.sock"))
             elif i == 0:
+                prompted = True
                 p = passphrases.pop(0) if passphrases else None
                 if p is None:
                     break  # no more answers: let the boot time out
@@ -136,6 +147,7 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
                 child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=60)
                 break
             else:
+                hung_early = i == 3 and not prompted
                 break
     finally:
         if child.isalive():
@@ -146,6 +158,11 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
                 os.unlink(overlay)
             except OSError:
                 pass
+    if hung_early and _retry:
+        print("# boot stalled before the passphrase prompt (%d s, early kernel boot under TCG): retrying once" %
+              EARLY_HANG_S, flush=True)
+        return boot(out, cmdline_extra, passphrases_given, timeout, log_path, backing, keep, kernel, initrd, cmdline,
+                    on_line, _retry=False)
     text = open(log.name, "rb").read().decode("utf-8", "replace")
     report = {}
     for line in text.splitlines():
