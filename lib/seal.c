@@ -30,7 +30,7 @@ static void EVP_MD_CTX_freep(EVP_MD_CTX **p) {
 /* The metainfo's shasum: SHA-256 of the data area.  OpenSSL's, the one
  * libcryptsetup hashes the verity tree with (and already loads): it uses the
  * CPU's SHA instructions, about 5 times libsodium's portable code here. */
-static int sha256_file_range(int fd, uint64_t offset, uint64_t size, char ret_hex[2 * SHA256_SIZE + 1]) {
+static int sha256_file_range(int fd, uint64_t size, char ret_hex[2 * SHA256_SIZE + 1]) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
@@ -42,10 +42,10 @@ static int sha256_file_range(int fd, uint64_t offset, uint64_t size, char ret_he
                 return -ENOMEM;
         if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
                 return -EIO;
-        (void) posix_fadvise(fd, (off_t) offset, (off_t) size, POSIX_FADV_SEQUENTIAL);
+        (void) posix_fadvise(fd, 0, (off_t) size, POSIX_FADV_SEQUENTIAL);
         while (off < size) {
                 size_t n = (size_t) MIN((uint64_t) bufsize, size - off);
-                int r = pread_full(fd, buf, n, (off_t) (offset + off));
+                int r = pread_full(fd, buf, n, (off_t) off);
                 if (r < 0)
                         return r;
                 if (EVP_DigestUpdate(ctx, buf, n) != 1)
@@ -106,7 +106,7 @@ typedef struct SealJob {
 
 typedef struct ShasumJob {
         int fd;
-        uint64_t offset, size;
+        uint64_t size;
         char *hex;
         int r;
 } ShasumJob;
@@ -114,7 +114,7 @@ typedef struct ShasumJob {
 static void *shasum_thread(void *userdata) {
         ShasumJob *j = userdata;
 
-        j->r = sha256_file_range(j->fd, j->offset, j->size, j->hex);
+        j->r = sha256_file_range(j->fd, j->size, j->hex);
         return NULL;
 }
 
@@ -165,23 +165,29 @@ static int write_signed_header(int fd, const char *tmp_path, SealJob *job) {
         return 0;
 }
 
-/* The hash tree with a fresh salt, written by libcryptsetup on device (the
- * data at its offset 0, the tree right after it), and the shasum of the
- * same data read from fd at data_offset, at the same time: both only read
- * the data (the tree goes after it), each is one pass of SHA-256 over it,
- * and the second reads what the first brought into the page cache. */
-static int hash_data(int fd, uint64_t data_offset, const char *device, const char *tmp_path, SealJob *job) {
+/* The body of an image in a file with the data at offset 0: hash tree with a
+ * fresh salt, shasum, header block in front, signed metainfo.  The shasum
+ * is computed while libcryptsetup writes the tree: both only read the data
+ * area (the tree goes after it), each is one pass of SHA-256 over it, and
+ * the second reads what the first brought into the page cache.  No loop
+ * device (a plain file hashes fastest, and create works without root); the
+ * header block is inserted with FALLOC_FL_INSERT_RANGE where the filesystem
+ * can (ext4, xfs: no data moves). */
+static int seal_file(int fd, const char *tmp_path, SealJob *job) {
         RealmfsMetainfo *m = job->meta;
-        ShasumJob sha = { .fd = fd, .offset = data_offset, .size = m->nblocks * BLOCK, .hex = job->shasum };
+        uint64_t data_size = m->nblocks * BLOCK;
+        ShasumJob sha = { .fd = fd, .size = data_size, .hex = job->shasum };
         pthread_t thread;
         int r, t;
 
+        if (ftruncate(fd, (off_t) data_size) < 0)
+                return negative_errno();
         randombytes_buf(m->verity.salt, sizeof m->verity.salt);
         m->verity.nblocks = m->nblocks;
         t = pthread_create(&thread, NULL, shasum_thread, &sha);
         if (t != 0)
                 shasum_thread(&sha); /* no thread: one after the other */
-        r = verity_format(device, m->nblocks, m->verity.salt, m->verity.root_hash);
+        r = verity_format(tmp_path, m->nblocks, m->verity.salt, m->verity.root_hash);
         if (t == 0)
                 (void) pthread_join(thread, NULL);
         if (r < 0)
@@ -191,24 +197,8 @@ static int hash_data(int fd, uint64_t data_offset, const char *device, const cha
                 return log_error_errno(sha.r, "%s: cannot read back data: %m", tmp_path);
         m->shasum = job->shasum;
         set_timestamp(job);
-        return 0;
-}
 
-/* The body of an image in a file with the data at offset 0: hash tree,
- * shasum, header block in front, signed metainfo.  No loop device (a plain
- * file hashes fastest, and create works without root); the header block is
- * inserted with FALLOC_FL_INSERT_RANGE where the filesystem can (ext4, xfs:
- * no data moves). */
-static int seal_file(int fd, const char *tmp_path, SealJob *job) {
-        uint64_t data_size = job->meta->nblocks * BLOCK;
-        int r;
-
-        if (ftruncate(fd, (off_t) data_size) < 0)
-                return negative_errno();
-        r = hash_data(fd, 0, tmp_path, tmp_path, job);
-        if (r < 0)
-                return r;
-        r = insert_header_block(fd, data_size + verity_hash_area_size(job->meta->nblocks));
+        r = insert_header_block(fd, data_size + verity_hash_area_size(m->nblocks));
         if (r < 0)
                 return log_error_errno(r, "%s: cannot make room for the header: %m", tmp_path);
         return write_signed_header(fd, tmp_path, job);
