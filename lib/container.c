@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -14,6 +13,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "process.h"
 #include "util.h"
 
 /* The calling process, once, in a mount namespace of its own whose mounts
@@ -65,12 +65,6 @@ static int wait_status(pid_t pid) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }
 
-/* In a child: dies with its parent, even when the parent was killed. */
-static void die_with_parent(pid_t parent) {
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-                _exit(127);
-}
-
 /* nspawn's container is a PID namespace of its own whose processes do not
  * die with nspawn.  So nspawn runs as a child of the init (PID 1) of a PID
  * namespace made for it: when realmfsctl dies, even by SIGKILL, its helper
@@ -89,7 +83,7 @@ static int run_in_pid_namespace(char *const argv[], int *ret_status) {
         if (helper == 0) {
                 pid_t init;
 
-                die_with_parent(self);
+                process_die_with_parent(self);
                 if (unshare(CLONE_NEWPID) < 0)
                         _exit(127);
                 init = fork();
@@ -101,7 +95,7 @@ static int run_in_pid_namespace(char *const argv[], int *ret_status) {
                         /* PID 1 of the namespace: its own /proc, so that
                          * nspawn sees the processes it starts */
                         /* its parent is outside the namespace: getppid() is 0 */
-                        die_with_parent(0);
+                        process_die_with_parent(0);
                         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
                             mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                                 _exit(127);
@@ -109,7 +103,7 @@ static int run_in_pid_namespace(char *const argv[], int *ret_status) {
                         if (payload < 0)
                                 _exit(127);
                         if (payload == 0) {
-                                die_with_parent(1);
+                                process_die_with_parent(1);
                                 execv(argv[0], argv);
                                 _exit(127);
                         }

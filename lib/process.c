@@ -35,17 +35,17 @@ static int timeout_ms(uint64_t deadline) {
         return now >= deadline ? 0 : (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT32_MAX);
 }
 
+void process_die_with_parent(pid_t parent) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(127);
+}
+
 static _noreturn_ void child(char *const argv[], int out, ProcessFlags flags, pid_t parent) {
         int null;
 
-        /* dies with us: a realmfsctl killed with -9 leaves no helper (no
-         * container) holding its loop device and mounts */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-                _exit(127);
-        if (flags & PROCESS_INHERIT_STDIO) {
-                execv(argv[0], argv);
-                _exit(127);
-        }
+        /* dies with us: a realmfsctl killed with -9 leaves no helper
+         * holding its loop device */
+        process_die_with_parent(parent);
         null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
             (!(flags & PROCESS_STDOUT_SECRET) && dup2(out, STDERR_FILENO) < 0))
@@ -113,7 +113,7 @@ static int reap(pid_t pid, int pidfd, uint64_t deadline, bool kill_now, int *ret
 int process_run(char *const argv[], uint64_t deadline, ProcessFlags flags, size_t max_output, ProcessResult *ret) {
         bool secret = flags & PROCESS_STDOUT_SECRET;
         _cleanup_close_ int pidfd = -1;
-        int pipefd[2] = { -1, -1 }, r = 0, k;
+        int pipefd[2], r, k;
         pid_t pid, parent = getpid();
         char *buf;
 
@@ -122,27 +122,24 @@ int process_run(char *const argv[], uint64_t deadline, ProcessFlags flags, size_
         if (!buf)
                 return -ENOMEM;
         ret->output = buf;
-        buf[0] = 0;
-        if (!(flags & PROCESS_INHERIT_STDIO) && pipe2(pipefd, O_CLOEXEC) < 0)
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return negative_errno();
         pid = fork();
         if (pid < 0) {
                 r = negative_errno();
-                safe_close(pipefd[0]);
-                safe_close(pipefd[1]);
+                close(pipefd[0]);
+                close(pipefd[1]);
                 return r;
         }
         if (pid == 0)
                 child(argv, pipefd[1], flags, parent);
-        safe_close(pipefd[1]);
+        close(pipefd[1]);
         /* a pidfd lets the wait have a deadline without polling */
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
 
-        if (!(flags & PROCESS_INHERIT_STDIO)) {
-                r = read_output(pipefd[0], deadline, flags, max_output, buf, &ret->output_len);
-                close(pipefd[0]);
-                buf[ret->output_len] = 0;
-        }
+        r = read_output(pipefd[0], deadline, flags, max_output, buf, &ret->output_len);
+        close(pipefd[0]);
+        buf[ret->output_len] = 0;
         k = reap(pid, pidfd, deadline, r < 0, &ret->exit_status);
         if (r < 0)
                 return r;

@@ -10,14 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef enum ProcessFlags {
         /* capture stdout only (stderr stays ours: the journal), into
          * secure_alloc() memory: the output is a secret (a passphrase) */
         PROCESS_STDOUT_SECRET = 1 << 0,
-        /* nothing captured: the child has our stdin, stdout and stderr (an
-         * interactive program: the shell of realmfsctl update) */
-        PROCESS_INHERIT_STDIO = 1 << 1,
 } ProcessFlags;
 
 typedef struct ProcessResult {
@@ -43,6 +41,10 @@ static inline void process_result_done_secret(ProcessResult *r) {
  * otherwise (see ret->exit_status), -ETIME when the deadline passed (it was
  * killed), or another negative errno.  ret is filled in every case. */
 int process_run(char *const argv[], uint64_t deadline, ProcessFlags flags, size_t max_output, ProcessResult *ret);
+
+/* In a child just forked from parent: dies (SIGKILL) when its parent does,
+ * even by SIGKILL; _exit()s at once if the parent is gone already. */
+void process_die_with_parent(pid_t parent);
 
 /* The last non-empty line of r->output (for an error message), or NULL. */
 const char *process_last_line(ProcessResult *r);

@@ -71,13 +71,14 @@ TEST(dies_with_parent) {
         middle = fork();
         ASSERT_TRUE(middle >= 0);
         if (middle == 0) {
-                /* the sleeper writes its pid, then we die by SIGKILL */
-                char script[] = "echo $$; exec sleep 60";
+                /* the sleeper says it runs on the pipe it inherits (not
+                 * close-on-exec), then we die by SIGKILL */
+                char script[64];
                 char *argv[] = { (char *) "/bin/sh", (char *) "-c", script, NULL };
                 ProcessResult r;
                 close(pipefd[0]);
-                dup2(pipefd[1], STDOUT_FILENO);
-                (void) process_run(argv, 0, PROCESS_INHERIT_STDIO, 0, &r);
+                snprintf(script, sizeof script, "echo $$ >&%i; exec sleep 60", pipefd[1]);
+                (void) process_run(argv, 0, 0, 64, &r);
                 _exit(0);
         }
         close(pipefd[1]);
