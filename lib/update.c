@@ -177,14 +177,13 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
         if (r < 0)
                 return r;
         ret->old_version = img.meta.version;
-        ret->old_nblocks = img.meta.nblocks;
         memcpy(ret->old_root, img.meta.verity.root_hash, VERITY_ROOT_SIZE);
         r = new_size(u, &img, &nblocks);
         if (r < 0)
                 return r;
         test_hook_stop_point("verified");
 
-        /* 2. the work copy, its room for the grown filesystem and the new tree */
+        /* 2. the work copy, sized for the grown filesystem */
         if (fstat(img.fd, &st) < 0)
                 return log_error_errno(errno, "%s: %m", img.path);
         r = work_copy_make(&img, st.st_mode & 07777, &w);
@@ -208,9 +207,8 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
                 if (r < 0)
                         return r;
                 if (ret->command_status != 0 && u->save != UPDATE_DISCARD)
-                        return log_error_errno(ECANCELED, "%s: the command %s (status %i): nothing saved",
-                                               img.path, ret->command_status < 0 ? "was killed" : "failed",
-                                               ret->command_status);
+                        return log_error_errno(ECANCELED, "%s: the command failed (status %i): nothing saved",
+                                               img.path, ret->command_status);
         }
         r = check_filesystem(loop.path, img.path);
         if (r < 0)

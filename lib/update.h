@@ -46,9 +46,9 @@ typedef struct RealmfsUpdateResult {
         bool saved;
         int64_t old_version, new_version;
         uint8_t old_root[VERITY_ROOT_SIZE];
-        uint64_t old_nblocks, new_nblocks;
+        uint64_t new_nblocks;
         uint64_t seal_usec;           /* the sealing step alone */
-        int command_status;           /* -1: killed, or no command */
+        int command_status;           /* its exit status, 128 + signal when killed; -1: none ran */
 } RealmfsUpdateResult;
 
 /* Logs one line for every refusal or failure; then NAME-realmfs.img is as
