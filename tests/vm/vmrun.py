@@ -112,13 +112,16 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     passphrases = list(passphrases if passphrases is not None else [env["PASSPHRASE"]])
     work = tempfile.mkdtemp(prefix="realmboot-vm-")
     overlay = keep or os.path.join(work, "overlay.qcow2")
+    # the guest's report channel (its ttyS1): nothing but the reporter writes there
+    report_path = os.path.join(work, "report.log")
     base, fmt = (backing, "qcow2") if backing else (env["DISK"], "raw")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", fmt, overlay], check=True)
     append = cmdline if cmdline is not None else ("%s %s" % (base_cmdline(env), cmdline_extra)).strip()
     args = ["qemu-system-x86_64", *accel(env["KERNEL"]), "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
             "-kernel", kernel or env["KERNEL"], "-initrd", initrd or env["INITRD"], "-append", append,
             "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
-            "-nic", "none", *nic_args(os.path.join(work, "monitor.sock")), "-serial", "mon:stdio"]
+            "-nic", "none", *nic_args(os.path.join(work, "monitor.sock")), "-serial", "mon:stdio",
+            "-serial", "file:%s" % report_path]
     triggers = dict(on_line or {})
     start = time.time()
     child = pexpect.spawn(args[0], args[1:], timeout=timeout, maxread=65536)
@@ -164,8 +167,18 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
         return boot(out, cmdline_extra, passphrases_given, timeout, log_path, backing, keep, kernel, initrd, cmdline,
                     on_line, _retry=False)
     text = open(log.name, "rb").read().decode("utf-8", "replace")
+    try:
+        channel = open(report_path, "rb").read().decode("utf-8", "replace")
+        os.unlink(report_path)
+    except OSError:
+        channel = ""
+    if log_path:
+        with open(re.sub(r"\.log$", "", log_path) + ".report", "w") as f:
+            f.write(channel)
     report = {}
-    for line in text.splitlines():
+    # the report channel when the guest wrote there; the console (where a
+    # long line may be cut by kernel messages) only when it did not
+    for line in (channel if "@@R " in channel else text).splitlines():
         line = line.strip("\r")
         # systemd's status output may share the line (cursor escapes before it)
         at = line.find("@@R ")
