@@ -99,11 +99,12 @@ static int add_mount(const Realmfs *fs) {
 }
 
 static int add_realm(const RealmEntry *realm) {
-        _cleanup_free_ char *where = NULL, *mount = NULL, *service = NULL, *dropin = NULL;
+        _cleanup_free_ char *where = NULL, *mount = NULL, *service = NULL, *dropin = NULL, *machine = NULL;
         FILE *f;
         int r;
 
         if ((r = realmfs_mount_point(realm->realmfs, &where)) < 0 ||
+            (r = realm_machine_name(realm->name, &machine)) < 0 ||
             (r = unit_name_from_path(where, ".mount", &mount)) < 0 ||
             (r = unit_name_build_instance("realm", realm->name, ".service", &service)) < 0)
                 return log_error_errno(r, "Cannot build unit names for realm %s: %m", realm->name);
@@ -120,6 +121,12 @@ static int add_realm(const RealmEntry *realm) {
                 "\n[Service]\n"
                 "Environment=REALMFS=%s REALMFS_ROOT=%s\n",
                 mount, mount, realm->realmfs, where);
+        if (!streq(machine, realm->name)) {
+                /* realm@.service's REALM_MACHINE=%I would be too long */
+                log_info("Realm %s: machine name %s (a machine name has at most %d characters).", realm->name,
+                         machine, MACHINE_NAME_MAX);
+                fprintf(f, "Environment=REALM_MACHINE=%s\n", machine);
+        }
         if (realm->boot)
                 /* the realm config asks for a booted container */
                 fprintf(f, "ExecStart=\nExecStart=%s --boot\n", NSPAWN_REALM);

@@ -150,11 +150,13 @@ static void add_channel(RealmbootCmdline *c, const char *key, const char *value)
         CmdlineChannel ch = {};
         size_t n;
 
-        if (!value || !(colon = strchr(value, ':'))) {
-                log_warning("Kernel command line: %s needs a value NAME:HEX, ignoring", key);
+        if (!value || !*value) {
+                log_warning("Kernel command line: %s needs a value NAME:HEX (or NAME), ignoring", key);
                 return;
         }
-        n = (size_t) (colon - value);
+        /* NAME alone, as Citadel allows: the key comes from os-release */
+        colon = strchr(value, ':');
+        n = colon ? (size_t) (colon - value) : strlen(value);
         if (n >= sizeof ch.name) {
                 log_warning("Kernel command line: %s: channel name longer than %d characters, ignoring", key,
                             REALMFS_NAME_MAX);
@@ -172,7 +174,8 @@ static void add_channel(RealmbootCmdline *c, const char *key, const char *value)
                             "digits or '-'), ignoring", key, ch.name);
                 return;
         }
-        if (hex_decode(colon + 1, ch.public_key, sizeof ch.public_key) < 0) {
+        ch.has_key = colon;
+        if (colon && hex_decode(colon + 1, ch.public_key, sizeof ch.public_key) < 0) {
                 log_warning("Kernel command line: %s: channel %s needs a public key of 64 hex digits, ignoring",
                             key, ch.name);
                 return;

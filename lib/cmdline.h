@@ -29,6 +29,7 @@ const char *key_mode_to_string(KeyMode m);
 
 typedef struct CmdlineChannel {
         char name[41];
+        bool has_key;      /* NAME alone: only the key of os-release may vouch for it */
         uint8_t public_key[32];
 } CmdlineChannel;
 
@@ -41,9 +42,10 @@ typedef struct RealmbootCmdline {
         bool nosignatures;  /* realmboot.nosignatures, citadel.nosignatures */
         bool disable;       /* realmboot.disable */
         bool debug;         /* realmboot.debug */
-        /* realmboot.channel=NAME:HEX, citadel.channel=NAME:HEX: NAME a valid
-         * RealmFS name other than realmfs-user, HEX 64 hex digits; the last
-         * key for a name wins; at most CMDLINE_MAX_CHANNELS names */
+        /* realmboot.channel=NAME:HEX, citadel.channel=NAME:HEX (or NAME
+         * alone): NAME a valid RealmFS name other than realmfs-user, HEX 64
+         * hex digits; the last one for a name wins; at most
+         * CMDLINE_MAX_CHANNELS names */
         CmdlineChannel *channels;
         size_t n_channels;
 } RealmbootCmdline;

@@ -361,56 +361,94 @@ void realm_entries_free(RealmEntry *e, size_t n) {
         free(e);
 }
 
-static int realm_bool(const TomlValue *doc, const RealmEntry *e, const char *key, bool *ret) {
-        const TomlValue *v;
-        int r = toml_table_get_typed(doc, key, TOML_BOOLEAN, &v);
+/* What a realm config sets: the built-in defaults, overridden by
+ * <realms>/config (Citadel's global realm config), overridden by the
+ * realm's own realm-NAME/config. */
+typedef struct RealmSettings {
+        char *realmfs;
+        bool autostart;
+        bool boot;
+} RealmSettings;
 
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return log_error_errno(EBADMSG, "%s:%u:%u: %s: expected true or false; skipping realm %s",
-                                       e->config_path, v->line, v->column, key, e->name);
-        *ret = v->boolean;
-        return 0;
+static void realm_settings_done(RealmSettings *s) {
+        free(s->realmfs);
+        *s = (RealmSettings) {};
 }
 
-/* Reads one realm's config into e; -EBADMSG (logged) if the realm must be
- * skipped. */
-static int realm_read_config(const RealmbootConfig *c, RealmEntry *e) {
+/* Reads path over s.  A realm's config (realm non-NULL) is all or nothing:
+ * a broken file or value skips the realm (-EBADMSG, logged).  The global
+ * one (realm NULL) is read key by key, as Citadel does: a broken file, or
+ * a bad value, is logged and ignored.  A missing file changes nothing. */
+static int realm_settings_read(const char *path, const char *realm, RealmSettings *s) {
+        const struct {
+                const char *key;
+                bool *value;
+        } bools[] = { { "autostart", &s->autostart }, { "boot", &s->boot } };
         _cleanup_free_ char *text = NULL, *error = NULL;
         _cleanup_(toml_freep) TomlValue *doc = NULL;
+        const char *then = realm ? "; skipping realm " : "; ignoring it";
         const TomlValue *v;
         size_t len;
         int r;
 
-        if (set_str(&e->realmfs, c->default_realmfs) < 0)
-                return -ENOMEM;
-        r = read_full_file(e->config_path, CONFIG_MAX_SIZE, 0, &text, &len);
+        r = read_full_file(path, CONFIG_MAX_SIZE, 0, &text, &len);
         if (r == -ENOENT)
                 return 0; /* a realm without config uses the defaults */
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot read realm config: %s; skipping realm %s", e->config_path,
-                                       fileio_error(r), e->name);
-        r = toml_parse(text, len, e->config_path, 0, &doc, &error);
+        if (r < 0) {
+                log_error("%s: cannot read %s: %s%s%s", path, realm ? "realm config" : "the global realm config",
+                          fileio_error(r), then, strempty(realm));
+                return realm ? -EBADMSG : 0;
+        }
+        r = toml_parse(text, len, path, 0, &doc, &error);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                log_error("%s; skipping realm %s", error ? error : e->config_path, e->name);
-                return -EBADMSG;
+                log_error("%s%s%s", error ? error : path, then, strempty(realm));
+                return realm ? -EBADMSG : 0;
         }
 
         r = toml_table_get_typed(doc, "realmfs", TOML_STRING, &v);
-        if (v) {
-                if (r < 0 || !realmfs_name_is_valid(v->string.data))
-                        return log_error_errno(EBADMSG, "%s:%u:%u: realmfs: not a valid RealmFS name; skipping realm %s",
-                                               e->config_path, v->line, v->column, e->name);
-                if (set_str(&e->realmfs, v->string.data) < 0)
-                        return -ENOMEM;
+        if (v && (r < 0 || !realmfs_name_is_valid(v->string.data))) {
+                log_error("%s:%u:%u: realmfs: not a valid RealmFS name%s%s", path, v->line, v->column, then,
+                          strempty(realm));
+                if (realm)
+                        return -EBADMSG;
+        } else if (v && set_str(&s->realmfs, v->string.data) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(bools); i++) {
+                r = toml_table_get_typed(doc, bools[i].key, TOML_BOOLEAN, &v);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0) {
+                        log_error("%s:%u:%u: %s: expected true or false%s%s", path, v->line, v->column, bools[i].key,
+                                  then, strempty(realm));
+                        if (realm)
+                                return -EBADMSG;
+                        continue;
+                }
+                *bools[i].value = v->boolean;
         }
-        r = realm_bool(doc, e, "autostart", &e->autostart);
+        return 0;
+}
+
+/* One realm's settings into e: the defaults, then its config; -EBADMSG
+ * (logged) if the realm must be skipped. */
+static int realm_read_config(const RealmSettings *defaults, RealmEntry *e) {
+        _cleanup_(realm_settings_done) RealmSettings s = {
+                .autostart = defaults->autostart,
+                .boot = defaults->boot,
+        };
+        int r;
+
+        if (set_str(&s.realmfs, defaults->realmfs) < 0)
+                return -ENOMEM;
+        r = realm_settings_read(e->config_path, e->name, &s);
         if (r < 0)
                 return r;
-        return realm_bool(doc, e, "boot", &e->boot);
+        e->realmfs = TAKE_PTR(s.realmfs);
+        e->autostart = s.autostart;
+        e->boot = s.boot;
+        return 0;
 }
 
 static int string_compare(const void *a, const void *b) {
@@ -461,7 +499,7 @@ static int list_realm_dirs(const char *dir, NameList *ret) {
 
 /* One realm-NAME entry into e: 1 when it is a realm, 0 when it is skipped
  * (logged), -ENOMEM. */
-static int realm_scan_one(const RealmbootConfig *c, const char *dir, const char *entry, RealmEntry *e) {
+static int realm_scan_one(const RealmSettings *defaults, const char *dir, const char *entry, RealmEntry *e) {
         const char *name = entry + strlen("realm-");
         int r;
 
@@ -475,7 +513,7 @@ static int realm_scan_one(const RealmbootConfig *c, const char *dir, const char 
                 realm_entry_clear(e);
                 return -ENOMEM;
         }
-        r = realm_read_config(c, e);
+        r = realm_read_config(defaults, e);
         if (r < 0) {
                 realm_entry_clear(e);
                 return r == -ENOMEM ? r : 0; /* skipped (logged); the others go on */
@@ -484,8 +522,9 @@ static int realm_scan_one(const RealmbootConfig *c, const char *dir, const char 
 }
 
 int realm_scan(const RealmbootConfig *c, RealmEntry **ret, size_t *ret_n) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *global = NULL;
         _cleanup_(name_list_done) NameList names = {};
+        _cleanup_(realm_settings_done) RealmSettings defaults = {};
         RealmEntry *entries;
         size_t n = 0;
         int r;
@@ -502,11 +541,16 @@ int realm_scan(const RealmbootConfig *c, RealmEntry **ret, size_t *ret_n) {
                 return log_oom();
         if (r < 0)
                 return log_error_errno(r, "%s: cannot read realm directory: %m", dir);
+        if (set_str(&defaults.realmfs, c->default_realmfs) < 0 || asprintf(&global, "%s/config", dir) < 0)
+                return log_oom();
+        r = realm_settings_read(global, NULL, &defaults);
+        if (r < 0)
+                return log_oom();
         entries = calloc(names.n ? names.n : 1, sizeof *entries);
         if (!entries)
                 return log_oom();
         for (size_t i = 0; i < names.n; i++) {
-                r = realm_scan_one(c, dir, names.names[i], &entries[n]);
+                r = realm_scan_one(&defaults, dir, names.names[i], &entries[n]);
                 if (r < 0) {
                         realm_entries_free(entries, n);
                         return log_oom();

@@ -59,14 +59,18 @@ const uint8_t *realmboot_config_channel_key(const RealmbootConfig *c, const char
 
 typedef struct RealmEntry {
         char *name;        /* realm name (from realm-NAME) */
-        char *realmfs;     /* its RealmFS: config "realmfs", or the default */
+        char *realmfs;     /* its RealmFS: config "realmfs", or the global one, or default-realmfs */
         bool autostart;    /* config "autostart", default false */
         bool boot;         /* config "boot": boot the container (--boot), default false: a shell */
         char *config_path; /* the file read (may not exist) */
 } RealmEntry;
 
-/* Scans <realms.directory>/realm-NAME/config, sorted by name.  Invalid
- * names, broken configs and invalid realmfs names skip that realm with one
- * log line each; unknown keys are ignored.  A missing directory is no realm. */
+/* Scans <realms.directory>/realm-NAME/config, sorted by name, each over
+ * the defaults of <realms.directory>/config (Citadel's global realm
+ * config: its installer writes realmfs = "main" there), which are over
+ * default-realmfs of realmboot.conf.  Invalid names, broken configs and
+ * invalid realmfs names skip that realm with one log line each; a broken
+ * global config, or a bad value in it, is logged and ignored (so is each
+ * bad key); unknown keys are ignored.  A missing directory is no realm. */
 int realm_scan(const RealmbootConfig *c, RealmEntry **ret, size_t *ret_n);
 void realm_entries_free(RealmEntry *e, size_t n);

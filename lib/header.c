@@ -367,6 +367,14 @@ static void write_string_key(FILE *f, const char *key, const char *value) {
                 fprintf(f, "%s = %s\n", key, q);
 }
 
+const char *realmfs_metainfo_beyond_citadel(const RealmfsMetainfo *m) {
+        if (m->version < 0 || (uint64_t) m->version > REALMFS_METAINFO_UINT_MAX)
+                return "version above 4294967295: Citadel reads it as a 32-bit number";
+        if (m->nblocks > REALMFS_METAINFO_UINT_MAX)
+                return "nblocks above 4294967295 (16 TiB): Citadel reads it as a 32-bit number";
+        return NULL;
+}
+
 int realmfs_metainfo_format(const RealmfsMetainfo *m, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
@@ -374,6 +382,8 @@ int realmfs_metainfo_format(const RealmfsMetainfo *m, char **ret, size_t *ret_le
         FILE *f;
         int r = 0;
 
+        if (realmfs_metainfo_beyond_citadel(m))
+                return -ERANGE;
         f = open_memstream(&buf, &len);
         if (!f)
                 return -ENOMEM;

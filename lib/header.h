@@ -108,6 +108,15 @@ void realmfs_metainfo_done(RealmfsMetainfo *m);
  * realmfs-name valid, channel, nblocks > 0, verity-salt, verity-root. */
 int realmfs_metainfo_check_sealed(const RealmfsMetainfo *m, const char **reason);
 
+/* Citadel's reader (libcitadel MetaInfo) takes version and nblocks as u32:
+ * what we write stays at most this. */
+#define REALMFS_METAINFO_UINT_MAX UINT32_MAX
+
+/* NULL when m's version and nblocks are within what Citadel reads, else
+ * a static one-line reason. */
+const char *realmfs_metainfo_beyond_citadel(const RealmfsMetainfo *m);
+
 /* Serializes the metainfo document: keys in order, known keys taken from
- * m's fields (so callers update those), unknown keys of m->doc kept. */
+ * m's fields (so callers update those), unknown keys of m->doc kept.  -ERANGE for a
+ * version or nblocks above REALMFS_METAINFO_UINT_MAX. */
 int realmfs_metainfo_format(const RealmfsMetainfo *m, char **ret, size_t *ret_len);

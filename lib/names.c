@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sodium.h>
 #include <stdio.h>
 
 #include "macro.h"
@@ -12,7 +13,7 @@ static bool char_is_letter(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-bool realmfs_name_is_valid(const char *name) {
+static bool name_is_valid(const char *name, size_t max) {
         size_t n;
 
         if (!name || !char_is_letter(name[0]))
@@ -20,7 +21,7 @@ bool realmfs_name_is_valid(const char *name) {
         for (n = 1; name[n]; n++) {
                 char c = name[n];
 
-                if (n >= REALMFS_NAME_MAX)
+                if (n >= max)
                         return false;
                 if (!char_is_letter(c) && !(c >= '0' && c <= '9') && c != '-')
                         return false;
@@ -28,8 +29,26 @@ bool realmfs_name_is_valid(const char *name) {
         return true;
 }
 
+bool realmfs_name_is_valid(const char *name) {
+        return name_is_valid(name, REALMFS_NAME_MAX);
+}
+
 bool realm_name_is_valid(const char *name) {
-        return realmfs_name_is_valid(name);
+        return name_is_valid(name, REALM_NAME_MAX);
+}
+
+int realm_machine_name(const char *name, char **ret) {
+        uint8_t hash[crypto_generichash_BYTES_MIN];
+        size_t n;
+
+        if (!ret || !realm_name_is_valid(name))
+                return -EINVAL;
+        n = strlen(name);
+        if (n <= MACHINE_NAME_MAX)
+                return (*ret = strdup(name)) ? 0 : -ENOMEM;
+        crypto_generichash(hash, sizeof hash, (const unsigned char *) name, n, NULL, 0);
+        return asprintf(ret, "%.*s-%02x%02x%02x%02x", MACHINE_NAME_MAX - 9, name, hash[0], hash[1], hash[2],
+                        hash[3]) < 0 ? -ENOMEM : 0;
 }
 
 /* prefix + name + suffix, for valid names only */

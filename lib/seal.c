@@ -135,10 +135,14 @@ static int write_signed_header(int fd, const char *tmp_path, SealJob *job) {
         RealmfsHeader header = { .status = job->status, .flags = job->flags };
         uint8_t block[REALMFS_HEADER_SIZE];
         _cleanup_free_ char *text = NULL;
+        const char *reason;
         const uint8_t *seed;
         size_t len;
         int r;
 
+        reason = realmfs_metainfo_beyond_citadel(job->meta);
+        if (reason)
+                return log_error_errno(ERANGE, "%s: %s", tmp_path, reason);
         r = realmfs_metainfo_format(job->meta, &text, &len);
         if (r < 0)
                 return log_error_errno(r, "Cannot format metainfo: %m");
@@ -333,6 +337,9 @@ int realmfs_image_sign(const char *path, const char *channel, const SealParams *
                 return log_error_errno(errno, "%s: %m", path);
         img.meta.version++;
         img.meta.channel = channel ? channel : REALMFS_USER_CHANNEL;
+        if (realmfs_metainfo_beyond_citadel(&img.meta))
+                return log_error_errno(ERANGE, "%s: cannot re-seal: the new %s", path,
+                                       realmfs_metainfo_beyond_citadel(&img.meta));
         job = (SealJob) {
                 .meta = &img.meta,
                 .params = *seal,

@@ -181,6 +181,12 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
         r = new_size(u, &img, &nblocks);
         if (r < 0)
                 return r;
+        meta = img.meta;
+        meta.nblocks = nblocks;
+        meta.version = img.meta.version + 1;
+        if (realmfs_metainfo_beyond_citadel(&meta))
+                return log_error_errno(ERANGE, "%s: cannot make the new version: its %s", img.path,
+                                       realmfs_metainfo_beyond_citadel(&meta));
         test_hook_stop_point("verified");
 
         /* 2. the work copy, sized for the grown filesystem */

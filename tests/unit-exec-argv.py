@@ -6,12 +6,17 @@ each word are resolved, and their result is not unescaped again: %i is the
 escaped instance, %I its unescaping by `systemd-escape --unescape` (the
 same rules as systemd's %I), %p the prefix, %n the unit name, %% a '%'.
 An unknown specifier or a missing key is an error.  The last KEY= counts.
+Then, as systemd does when it runs the line, ${VAR} in a word is replaced
+by the value of VAR: the unit's Environment= assignments (specifiers
+expanded, the last one wins), overridden by VAR=VALUE arguments; unset: "".
 
-Usage: unit-exec-argv.py UNIT-FILE KEY INSTANCE
+Usage: unit-exec-argv.py UNIT-FILE KEY INSTANCE [VAR=VALUE...]
 """
 import os, shlex, subprocess, sys
 
-unit, key, inst = sys.argv[1:]
+import re
+
+unit, key, inst = sys.argv[1:4]
 prefix = os.path.basename(unit).split("@", 1)[0]
 suffix = os.path.basename(unit).rsplit(".", 1)[1]
 lines = [l.split("=", 1)[1] for l in open(unit).read().splitlines() if l.startswith(key + "=")]
@@ -34,4 +39,19 @@ def expand(word):
     return out
 
 
-sys.stdout.write("\0".join(expand(w) for w in shlex.split(lines[-1])) + "\0")
+env = {}
+for line in open(unit).read().splitlines():
+    if line.startswith("Environment="):
+        for assignment in shlex.split(line.split("=", 1)[1]):
+            name, _, value = assignment.partition("=")
+            env[name] = expand(value)
+for assignment in sys.argv[4:]:
+    name, _, value = assignment.partition("=")
+    env[name] = value
+
+
+def substitute(word):
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: env.get(m.group(1), ""), word)
+
+
+sys.stdout.write("\0".join(substitute(expand(w)) for w in shlex.split(lines[-1])) + "\0")

@@ -22,7 +22,11 @@ static void check_name(const char *s) {
         char *path = NULL, *back = NULL, *dev = NULL, *devpath = NULL, *where = NULL, *unit = NULL, *inst = NULL;
         bool valid = realmfs_name_is_valid(s);
 
-        if (valid != realm_name_is_valid(s))
+        /* a realm name may be longer (128), never otherwise different */
+        if (realm_name_is_valid(s) != (valid || (strlen(s) > REALMFS_NAME_MAX && strlen(s) <= REALM_NAME_MAX &&
+                                                 realm_name_is_valid(s))))
+                abort();
+        if (realm_name_is_valid(s) && (strlen(s) > REALM_NAME_MAX || strpbrk(s, "/. \\") || s[0] == '-'))
                 abort();
         if (!valid) {
                 if (realmfs_image_path("/images", s, &path) != -EINVAL || realmfs_device_name(s, &dev) != -EINVAL ||

@@ -25,8 +25,8 @@ expect() {
         lines=$(wc -l <"$work/err")
         if [ "$got" -ne "$want" ]; then
                 fail "$desc: exit $got, expected $want; stderr: $(head -3 "$work/err")"
-        elif [ "$want" -ne 0 ] && [ "$lines" -ne 1 ]; then
-                fail "$desc: $lines lines on stderr, expected one: $(cat "$work/err")"
+        elif [ "$want" -ne 0 ] && [ "$lines" -ne "${EXPECT_LINES:-1}" ]; then
+                fail "$desc: $lines lines on stderr, expected ${EXPECT_LINES:-1}: $(cat "$work/err")"
         elif [ "$want" -ne 0 ] && [ -z "$words" ]; then
                 fail "$desc: the test names no expected message (got: $(cat "$work/err"))"
         elif [ "$want" -ne 0 ] && ! grep -qF -- "$words" "$work/err"; then
@@ -160,6 +160,7 @@ withkeys() { # seed|public|none command...: in a new session keyring holding tho
                 case $1 in
                 seed) keyctl padd user realmfs-user @s <"$2/seed.bin" >/dev/null; keyctl padd user realmfs-user-public @s <"$2/kpk.bin" >/dev/null ;;
                 public) keyctl padd user realmfs-user-public @s <"$2/kpk.bin" >/dev/null ;;
+                seed-only) keyctl padd user realmfs-user @s <"$2/seed.bin" >/dev/null ;;
                 esac
                 shift 2; exec "$@" 2>&3' _ "$which" "$work" "$@" 3>&2 2>/dev/null
 }
@@ -175,6 +176,45 @@ expect 0 "--keyring first, even with a seed in the kernel" -- withkeys seed "$ct
 expect 0 "then it verifies with the keyring's key" -- "$ctl" verify --public-key "$pk" "$img"
 expect 0 "create with the kernel's seed" -- withkeys seed "$ctl" create --name kern --from "$work/tree" "$work/kern-realmfs.img"
 expect 0 "which verifies with the kernel key pair's public key" -- "$ctl" verify --public-key "$kpk" "$work/kern-realmfs.img"
+
+# the seed alone in the kernel (Citadel's initrd loads only that): the
+# public key that verifies is derived from it
+expect 0 "verify with only the seed in the kernel (public key derived)" -- withkeys seed-only env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$work/kern-realmfs.img"
+expect 1 "verify with no user key in the kernel" 'no trusted key for channel "realmfs-user"' -- withkeys none env REALMBOOT_ROOT="$work/emptyroot" REALMBOOT_CMDLINE="" "$ctl" verify "$work/kern-realmfs.img"
+
+# --- the OS image's channel key from os-release (CITADEL_CHANNEL,
+# CITADEL_IMAGE_PUBKEY): /etc/os-release, else /usr/lib/os-release
+oroot=$work/osroot
+mkdir -p "$oroot/etc" "$oroot/usr/lib"
+printf 'ID=citadel\nCITADEL_CHANNEL=vendor\nCITADEL_IMAGE_PUBKEY=%s\n' "$vpk" >"$oroot/usr/lib/os-release"
+expect 0 "verify a channel image with the key of /usr/lib/os-release" -- insession env REALMBOOT_ROOT="$oroot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
+expect 0 "citadel.channel=vendor without a key: the key of os-release" -- insession env REALMBOOT_ROOT="$oroot" REALMBOOT_CMDLINE="citadel.channel=vendor" "$ctl" verify "$vimg"
+printf 'ID=citadel\nCITADEL_CHANNEL="vendor"\nCITADEL_IMAGE_PUBKEY="%s"\n' "$pk" >"$oroot/etc/os-release"
+expect 1 "/etc/os-release first (another key there)" 'signature does not verify with any trusted key' -- insession env REALMBOOT_ROOT="$oroot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
+printf 'CITADEL_CHANNEL=vendor\nCITADEL_IMAGE_PUBKEY=08c79a0eda3de80ac83d3a8bad145fbaeb8a08d50f747f8815a0e4b133b977ed\n' >"$oroot/etc/os-release"
+# a warning naming the file, then the one error line
+EXPECT_LINES=2 expect 1 "Citadel's development key in os-release is never trusted" "Citadel's development key" -- insession env REALMBOOT_ROOT="$oroot" REALMBOOT_CMDLINE="" "$ctl" verify "$vimg"
+rm -f "$oroot/etc/os-release" "$oroot/usr/lib/os-release"
+EXPECT_LINES=2 expect 1 "citadel.channel=vendor without a key and no os-release: nothing trusted" 'os-release gives none for it' -- insession env REALMBOOT_ROOT="$oroot" REALMBOOT_CMDLINE="citadel.channel=vendor" "$ctl" verify "$vimg"
+
+# --- Citadel reads version and nblocks as u32: never write more
+u32=$work/u32/top-realmfs.img
+mkdir -p "$work/u32"
+"$ctl" create --name top --from "$work/tree" --keyring "$kr" --passphrase-file "$work/pass" "$u32"
+/usr/bin/python3 - "$u32" "$seedhex" <<'PY'
+import sys, nacl.signing
+p, seed = sys.argv[1], bytes.fromhex(sys.argv[2])
+b = bytearray(open(p, "rb").read())
+n = int.from_bytes(b[6:8], "big")
+meta = bytes(b[8:8 + n]).replace(b"version = 1\n", b"version = 4294967295\n")
+sig = nacl.signing.SigningKey(seed).sign(meta).signature
+hdr = b"SGOS" + bytes(b[4:6]) + len(meta).to_bytes(2, "big") + meta + sig
+b[0:4096] = hdr + bytes(4096 - len(hdr))
+open(p, "wb").write(b)
+PY
+cp "$u32" "$work/u32/before"
+expect 1 "sign of version 4294967295: refused (no version 2^32)" 'version above 4294967295' -- withkeys seed "$ctl" sign "$u32"
+cmp -s "$u32" "$work/u32/before" && ls "$work/u32" | grep -qvx -e top-realmfs.img -e before -e '.#top-realmfs.img.lock' && fail "sign left files: $(ls -a "$work/u32")" || ok "refused sign: the image untouched, nothing beside it"
 
 # --- list: every image of the images directory, who vouches for it, its realms
 lroot=$work/lroot

@@ -294,7 +294,8 @@ TEST(bad_values) {
         expect_logged("realmboot.key_mode", "realmboot.key_mode", "pair or public");
         expect_logged("realmboot.frobnicate=1", "unknown option realmboot.frobnicate", NULL);
         expect_logged("realmboot.channel", "realmboot.channel", "NAME:HEX");
-        expect_logged("realmboot.channel=vendor", "realmboot.channel", "NAME:HEX");
+        expect_logged("realmboot.channel=", "realmboot.channel", "NAME:HEX");
+        expect_logged("realmboot.channel=1bad", "realmboot.channel", "invalid channel name");
         expect_logged("citadel.channel=1bad:" PK, "citadel.channel", "invalid channel name");
         expect_logged("realmboot.channel=realmfs-user:" PK, "realmfs-user", "cannot be set");
         expect_logged("realmboot.channel=v:12", "channel v", "64 hex digits");
@@ -313,7 +314,7 @@ TEST(channels) {
         char *line, *p;
 
         /* none of these is a channel */
-        c = parse("realmboot.channel realmboot.channel= realmboot.channel=vendor realmboot.channel=:" PK
+        c = parse("realmboot.channel realmboot.channel= realmboot.channel=:" PK
                   " realmboot.channel=realmfs-user:" PK " realmboot.channel=realmfs_user:" PK
                   " realmboot.channel=1bad:" PK " realmboot.channel=a.b:" PK " realmboot.channel=v:12"
                   " realmboot.channel=v:" PK "0 realmboot.channel=v:0x" PK
@@ -321,6 +322,15 @@ TEST(channels) {
                   " realmboot.channel=v::" PK " realmboot.channel=a1234567890123456789012345678901234567890:" PK
                   " \"realmboot.channel=v:" PK " \"");
         ASSERT_EQ(c.n_channels, 0);
+        realmboot_cmdline_done(&c);
+
+        /* NAME alone (Citadel allows it: the key comes from os-release) */
+        c = parse("citadel.channel=vendor realmboot.channel=w:" PK);
+        ASSERT_EQ(c.n_channels, 2);
+        ASSERT_STREQ(c.channels[0].name, "vendor");
+        ASSERT_TRUE(!c.channels[0].has_key);
+        ASSERT_STREQ(c.channels[1].name, "w");
+        ASSERT_TRUE(c.channels[1].has_key);
         realmboot_cmdline_done(&c);
 
         /* upper-case hex, 40-character name, quotes */

@@ -148,6 +148,34 @@ TEST(metainfo) {
         realmfs_metainfo_done(&m);
 }
 
+/* Citadel reads version and nblocks as u32: never more is written. */
+TEST(metainfo_citadel_limits) {
+        RealmfsMetainfo m;
+        char *error = NULL, *text = NULL;
+        size_t len;
+
+        ASSERT_OK(realmfs_metainfo_parse(meta, strlen(meta), "img", &m, &error));
+        m.version = UINT32_MAX;
+        m.nblocks = UINT32_MAX;
+        ASSERT_TRUE(realmfs_metainfo_beyond_citadel(&m) == NULL);
+        ASSERT_OK(realmfs_metainfo_format(&m, &text, &len));
+        ASSERT_TRUE(strstr(text, "\nversion = 4294967295\n") && strstr(text, "\nnblocks = 4294967295\n"));
+        free(text);
+        text = NULL;
+        m.version = (int64_t) UINT32_MAX + 1;
+        ASSERT_TRUE(strstr(realmfs_metainfo_beyond_citadel(&m), "version above 4294967295"));
+        ASSERT_EQ(realmfs_metainfo_format(&m, &text, &len), -ERANGE);
+        ASSERT_TRUE(text == NULL);
+        m.version = 1;
+        m.nblocks = (uint64_t) UINT32_MAX + 1;
+        ASSERT_TRUE(strstr(realmfs_metainfo_beyond_citadel(&m), "nblocks above 4294967295"));
+        ASSERT_EQ(realmfs_metainfo_format(&m, &text, &len), -ERANGE);
+        m.nblocks = 1;
+        m.version = -1;
+        ASSERT_TRUE(realmfs_metainfo_beyond_citadel(&m) != NULL);
+        realmfs_metainfo_done(&m);
+}
+
 static void expect_meta_error(const char *doc, const char *expected_prefix) {
         RealmfsMetainfo m;
         char *error = NULL;
@@ -196,5 +224,6 @@ int main(void) {
         RUN(sign_verify);
         RUN(metainfo);
         RUN(metainfo_bad);
+        RUN(metainfo_citadel_limits);
         return 0;
 }

@@ -10,14 +10,28 @@ TEST(valid) {
         static const char *const bad[] = {
                 "", "1abc", "-a", "a_b", "a.b", "a/b", "/a", "..", ".", "a b", " a", "a ", "é", "aé", "a\n", "a\t",
                 "a:b", "a@b", "a\\b", "a\"b", "a'b", "a*", "a%2f", "\xff", "a\x01",
+        };
+        /* Citadel's limits: a RealmFS name up to 40, a realm name up to 128 */
+        static const char *const realm_only[] = {
                 "a1234567890123456789012345678901234567890", /* 41 */
                 "a12345678901234567890123456789012345678901234567890123456789", /* 60 */
+                "a123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456"
+                "7890123456789012345678901234567", /* 128 */
         };
+        char too_long[130];
 
         for (size_t i = 0; i < ELEMENTSOF(good); i++) {
                 ASSERT_TRUE(realmfs_name_is_valid(good[i]));
                 ASSERT_TRUE(realm_name_is_valid(good[i]));
         }
+        for (size_t i = 0; i < ELEMENTSOF(realm_only); i++) {
+                ASSERT_TRUE(!realmfs_name_is_valid(realm_only[i]));
+                ASSERT_TRUE(realm_name_is_valid(realm_only[i]));
+        }
+        ASSERT_EQ(strlen(realm_only[2]), (size_t) REALM_NAME_MAX);
+        memset(too_long, 'a', 129);
+        too_long[129] = 0;
+        ASSERT_TRUE(!realm_name_is_valid(too_long));
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 if (realmfs_name_is_valid(bad[i]) || realm_name_is_valid(bad[i])) {
                         fprintf(stderr, "accepted \"%s\"\n", bad[i]);
