@@ -7,6 +7,7 @@
 #include "config.h"
 #include "attach.h"
 #include "image.h"
+#include "image-tree.h"
 #include "log.h"
 #include "loop.h"
 #include "names.h"
@@ -128,6 +129,19 @@ int realmfs_attach(const char *name, bool dry_run) {
         r = check_trust(&img, &config, &cmdline, how, sizeof how);
         if (r < 0)
                 return r;
+        if (!realmfs_image_has_tree(&img)) {
+                if (dry_run) {
+                        print_parameters(&img, dm_path, how);
+                        printf("hash tree:       none yet: attach computes it from the data, checks its root and "
+                               "appends it\n");
+                        return fflush(stdout) == 0 ? 0 : -EIO;
+                }
+                /* Citadel's builder writes header and data only: the tree,
+                 * computed now, counts only with the signed root */
+                r = realmfs_image_add_tree(&img);
+                if (r < 0)
+                        return r;
+        }
         /* The unsigned superblock may only agree with the signed metainfo.
          * Read through our descriptor (libcryptsetup takes a path; the
          * /proc/self/fd link reopens the same inode, not whatever the image

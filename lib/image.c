@@ -4,6 +4,7 @@
 
 #include "fileio.h"
 #include "image.h"
+#include "image-tree.h"
 #include "log.h"
 #include "loop.h"
 #include "names.h"
@@ -17,6 +18,7 @@
  * re-seal), naming this file, data not compressed, the file long enough. */
 static int check_metainfo(const RealmfsImage *img, bool require_sealed) {
         const char *reason = NULL;
+        bool tree;
         int r = 0;
 
         if (require_sealed)
@@ -34,11 +36,13 @@ static int check_metainfo(const RealmfsImage *img, bool require_sealed) {
                                        img->path, img->meta.realmfs_name, img->name);
         if (img->header.flags & REALMFS_FLAG_DATA_COMPRESSED)
                 return log_error_errno(EOPNOTSUPP, "%s: compressed image data is not supported", img->path);
-        if (img->file_size < BLOCK + img->meta.nblocks * BLOCK +
-                                     (require_sealed ? verity_hash_area_size(img->meta.nblocks) : 0))
+        /* a sealed image without the hash-tree flag carries header and data
+         * only, as Citadel's builder writes it: attach computes the tree */
+        tree = require_sealed && (img->header.flags & REALMFS_FLAG_HASH_TREE);
+        if (img->file_size < BLOCK + img->meta.nblocks * BLOCK + (tree ? verity_hash_area_size(img->meta.nblocks) : 0))
                 return log_error_errno(EBADMSG,
                                        "%s: image truncated: shorter than the header + %" PRIu64 " data blocks%s",
-                                       img->path, img->meta.nblocks, require_sealed ? " + hash area" : "");
+                                       img->path, img->meta.nblocks, tree ? " + hash area" : "");
         return 0;
 }
 
@@ -139,6 +143,9 @@ int realmfs_image_verify_data(const RealmfsImage *img) {
         uint64_t size = img->meta.nblocks * BLOCK + verity_hash_area_size(img->meta.nblocks);
         int r;
 
+        if (!realmfs_image_has_tree(img))
+                /* no tree to check: the root of the data, computed */
+                return realmfs_image_check_root(img);
         r = loop_device_attach_fd(img->fd, BLOCK, size, LOOP_READ_ONLY, &loop);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot set up a loop device to verify the data (needs root): %m",

@@ -35,7 +35,8 @@ typedef enum ImageOpenFlags {
 /* Opens the image (a regular file, without blocking) and reads and checks
  * everything short of signature and data through that one descriptor: file
  * name, header, metainfo naming this image, no compressed data, file long
- * enough for the data (and, sealed, the hash area).  Logs one line naming
+ * enough for the data (and, sealed with the hash-tree flag, the hash area:
+ * without the flag, see image-tree.h).  Logs one line naming
  * the file. */
 int realmfs_image_open_full(const char *path, ImageOpenFlags flags, RealmfsImage *ret);
 /* The same, IMAGE_OPEN_SEALED. */
@@ -56,6 +57,7 @@ int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *key
                                   bool match_channel);
 
 /* Verifies every data and hash block against the signed verity-root, in
- * userspace, through a read-only loop device over the image's descriptor.
- * Logs one line on failure. */
+ * userspace, through a read-only loop device over the image's descriptor;
+ * for an image without a tree (image-tree.h), the root of the data as
+ * computed.  Logs one line on failure. */
 int realmfs_image_verify_data(const RealmfsImage *img);

@@ -50,7 +50,7 @@ uint64_t verity_hash_area_size(uint64_t nblocks) {
         return (total + 1) * REALMFS_BLOCK_SIZE;
 }
 
-static void init_params(struct crypt_params_verity *params, const char *data_device,
+static void init_params(struct crypt_params_verity *params, const char *data_device, uint64_t hash_offset,
                         uint64_t nblocks, const uint8_t *salt, uint32_t flags) {
         *params = (struct crypt_params_verity) {
                 .hash_name = HASH_NAME,
@@ -61,28 +61,33 @@ static void init_params(struct crypt_params_verity *params, const char *data_dev
                 .data_block_size = REALMFS_BLOCK_SIZE,
                 .hash_block_size = REALMFS_BLOCK_SIZE,
                 .data_size = nblocks,
-                .hash_area_offset = nblocks * REALMFS_BLOCK_SIZE,
+                .hash_area_offset = hash_offset,
                 .flags = flags,
         };
 }
 
-int verity_format(const char *path, uint64_t nblocks, const uint8_t salt[VERITY_SALT_SIZE],
-                  uint8_t ret_root[VERITY_ROOT_SIZE]) {
+int verity_format_at(const char *data_device, const char *hash_path, uint64_t hash_offset, uint64_t nblocks,
+                     const uint8_t salt[VERITY_SALT_SIZE], uint8_t ret_root[VERITY_ROOT_SIZE]) {
         _cleanup_crypt_free_ struct crypt_device *cd = NULL;
         struct crypt_params_verity params;
         int r;
 
         crypt_set_log_callback(NULL, crypt_log_to_debug, NULL);
-        r = crypt_init(&cd, path);
+        r = crypt_init(&cd, hash_path);
         if (r < 0)
                 return r;
         crypt_set_log_callback(cd, crypt_log_to_debug, NULL);
 
-        init_params(&params, path, nblocks, salt, CRYPT_VERITY_CREATE_HASH);
+        init_params(&params, data_device, hash_offset, nblocks, salt, CRYPT_VERITY_CREATE_HASH);
         r = crypt_format(cd, CRYPT_VERITY, NULL, NULL, NULL, NULL, 0, &params);
         if (r < 0)
                 return r;
         return read_root_hash(cd, ret_root);
+}
+
+int verity_format(const char *path, uint64_t nblocks, const uint8_t salt[VERITY_SALT_SIZE],
+                  uint8_t ret_root[VERITY_ROOT_SIZE]) {
+        return verity_format_at(path, path, nblocks * REALMFS_BLOCK_SIZE, nblocks, salt, ret_root);
 }
 
 /* Loads the on-disk superblock and compares every parameter with the signed

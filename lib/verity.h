@@ -27,6 +27,12 @@ uint64_t verity_hash_area_size(uint64_t nblocks);
 int verity_format(const char *path, uint64_t nblocks, const uint8_t salt[VERITY_SALT_SIZE],
                   uint8_t ret_root[VERITY_ROOT_SIZE]);
 
+/* The same with the data on data_device (its first nblocks blocks) and
+ * the superblock and tree written into hash_path at hash_offset (a file
+ * grows as needed): for an image's data through a loop device at offset
+ * 4096 and its tree after the data in the image file. */
+int verity_format_at(const char *data_device, const char *hash_path, uint64_t hash_offset, uint64_t nblocks,
+                     const uint8_t salt[VERITY_SALT_SIZE], uint8_t ret_root[VERITY_ROOT_SIZE]);
 /* Checks, in userspace, that the superblock on device agrees with p (the
  * parameters from the signed metainfo) and that every data and hash block
  * matches p->root_hash.  On failure *reason (static string) says what. */

@@ -25,6 +25,8 @@ static void print_inspect_text(const RealmfsHeader *h, const RealmfsMetainfo *m)
                h->flags & REALMFS_FLAG_HASH_TREE ? " hash-tree" : "",
                h->flags & REALMFS_FLAG_DATA_COMPRESSED ? " data-compressed" : "");
         printf("signed:   %s\n", realmfs_header_is_signed(h) ? "yes" : "no");
+        printf("tree:     %s\n", h->flags & REALMFS_FLAG_HASH_TREE ? "appended"
+                                  : "none yet (attach computes it from the data and appends it)");
         if (m && m->has_verity) {
                 char hex[2 * VERITY_ROOT_SIZE + 1];
                 hex_encode(m->verity.root_hash, VERITY_ROOT_SIZE, hex);
@@ -43,7 +45,8 @@ static void print_inspect_json(const RealmfsHeader *h, const RealmfsMetainfo *m)
 
         printf("{\"status\": %u, \"status-name\": ", h->status);
         json_write_string(stdout, s, strlen(s));
-        printf(", \"flags\": %u, \"signed\": %s", h->flags, realmfs_header_is_signed(h) ? "true" : "false");
+        printf(", \"flags\": %u, \"hash-tree\": %s, \"signed\": %s", h->flags,
+               h->flags & REALMFS_FLAG_HASH_TREE ? "true" : "false", realmfs_header_is_signed(h) ? "true" : "false");
         if (m->has_verity) {
                 char hex[2 * VERITY_ROOT_SIZE + 1];
                 hex_encode(m->verity.root_hash, VERITY_ROOT_SIZE, hex);

@@ -196,6 +196,36 @@ def make_image(outdir, name, seed, src, nblocks=1024, owner=True, extra=(), mini
     return img, meta
 
 
+def make_citadel_built_image(outdir, name, seed, src, channel, nblocks=1024):
+    """What Citadel's image builder writes (citadel-tool mkimage build.rs):
+    the data padded to 4096, `veritysetup format DATA HASHFILE` (its own
+    defaults, random salt, the tree in a separate file that is not kept),
+    then header (status 0, flags 0: no hash tree) and data, nothing after;
+    metainfo in the builder's order.  Returns (path, metainfo dict)."""
+    body = os.path.join(outdir, name + ".data")
+    hashfile = os.path.join(outdir, name + ".verity")
+    mkfs(body, src, nblocks)
+    with open(body, "rb") as f:
+        shasum = hashlib.sha256(f.read()).hexdigest()
+    p = run("veritysetup", "format", body, hashfile)
+    out = p.stdout.decode(errors="replace")
+    root = re.search(r"Root hash:\s*([0-9a-f]{64})", out)
+    salt = re.search(r"Salt:\s*([0-9a-f]{64})", out)
+    if p.returncode != 0 or not root or not salt:
+        raise RuntimeError("veritysetup format: " + rc_detail(p))
+    os.unlink(hashfile)
+    pairs = [("image-type", "realmfs"), ("realmfs-name", name), ("channel", channel), ("version", 1),
+             ("timestamp", time.strftime("%Y%m%d%H%M")), ("nblocks", nblocks), ("shasum", shasum),
+             ("verity-salt", salt.group(1)), ("verity-root", root.group(1))]
+    meta = metainfo_text(pairs)
+    img = os.path.join(outdir, name + "-realmfs.img")
+    with open(img, "wb") as f:
+        f.write(make_header(meta, seed, status=0, flags=0))
+        f.write(read(body))
+    os.unlink(body)
+    return img, dict(pairs)
+
+
 def python_verify(img, pks, work):
     """Independent verification of an image; returns (problems, metainfo dict, body path)."""
     raw = read(img)
@@ -605,6 +635,42 @@ def section_e(c):
           "is byte-identical to ours", "ours %r" % cmeta[:160])
 
 
+def section_t(c):
+    """Tree-less images, as Citadel's builder writes them ([K] 1)."""
+    ctl, w = c.ctl, c.work
+    d = os.path.join(w, "treeless")
+    os.makedirs(d)
+    img, m = make_citadel_built_image(d, "citadel", c.seed, c.src, "realmfs-user")
+    size = os.path.getsize(img)
+    check(size == BLOCK + 1024 * BLOCK and read(img)[5] == 0, "T: the builder's image: header + data, flags 0",
+          "size %d" % size)
+    pk = c.pk.hex()
+    p = run(ctl, "inspect", "--json", img)
+    try:
+        js = json.loads(p.stdout)
+    except ValueError:
+        js = {}
+    check(p.returncode == 0 and js.get("hash-tree") is False and js.get("metainfo", {}).get("verity-root") == m["verity-root"],
+          "T: inspect reads it: hash-tree false, the signed verity-root", rc_detail(p))
+    before = read(img)
+    p = run(ctl, "verify", "--public-key", pk, img)
+    check(p.returncode == 0, "T: verify computes the root of the data and accepts it", rc_detail(p))
+    check(read(img) == before, "T: verify does not write the image")
+    bad = os.path.join(d, "bad")
+    os.makedirs(bad)
+    badimg = os.path.join(bad, "citadel-realmfs.img")
+    flip(img, badimg, BLOCK + 600 * BLOCK + 17)
+    p = run(ctl, "verify", "--public-key", pk, badimg)
+    check(p.returncode == 1 and exactly_one_line(p.stderr) and b"not the signed verity-root" in p.stderr,
+          "T: one flipped data byte: verify refuses, one line", rc_detail(p))
+    # the tree attach would append is exactly what veritysetup makes for that salt
+    body = os.path.join(d, "body")
+    write(body, before[BLOCK:])
+    root = verity_format(body, 1024, m["verity-salt"])
+    check(root == m["verity-root"], "T: veritysetup format with the signed salt gives the signed root again",
+          "%s vs %s" % (root, m["verity-root"]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--realmfsctl", required=True, help="path to the realmfsctl binary")
@@ -631,7 +697,8 @@ def main():
     start = time.monotonic()
     try:
         for name, fn in (("setup", section_setup), ("A", section_a), ("B", section_b), ("self", section_self),
-                         ("C", section_c), ("C-sign", section_c_sign), ("D", section_d), ("E", section_e)):
+                         ("C", section_c), ("C-sign", section_c_sign), ("D", section_d), ("E", section_e),
+                         ("T", section_t)):
             try:
                 fn(c)
             except Exception as e:  # noqa: BLE001 - a crash is a failed check, not a traceback
