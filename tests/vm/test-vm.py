@@ -131,10 +131,42 @@ def expect_offline(rep, label):
 
 # ---- scenarios ----
 
+CITADEL_NBLOCKS = 2048
+# header + data + superblock, 16 level-0 hash blocks and the root block
+CITADEL_FULL_SIZE = 4096 * (1 + CITADEL_NBLOCKS) + 4096 * (1 + 16 + 1)
+
+
+def expect_citadel(out, rep, label, first):
+    """The image Citadel's builder wrote (no hash tree; channel citadel-os,
+    whose key only os-release names) runs realm cit, which has no config of
+    its own: its RealmFS and autostart come from the global /realms/config.
+    first: this boot computed and appended the tree; else it used it."""
+    u = units(rep)
+    expect_verified_mounts(out, rep, label, ["citadel"])
+    check(u.get("realm@cit.service") == "active",
+          label + ": realm cit (no config: /realms/config's realmfs = \"citadel\", autostart) runs", u.get("realm@cit.service"))
+    check(one(rep, "citadel-image") == "2 %d" % CITADEL_FULL_SIZE,
+          label + ": citadel-realmfs.img has its tree appended and the hash-tree flag (%d bytes)" % CITADEL_FULL_SIZE,
+          one(rep, "citadel-image"))
+    check(one(rep, "citadel-verify") == "0", label + ": realmfsctl verify citadel (data and the appended tree)",
+          one(rep, "citadel-verify"))
+    added = one(rep, "citadel-tree-added")
+    if first:
+        check(added.isdigit() and "computed and appended in" in one(rep, "citadel-tree-line"),
+              label + ": the first attach computed the tree (journal, MESSAGE_ID, TREE_USEC=%s)" % added,
+              one(rep, "citadel-tree-line"))
+    else:
+        check(added == "", label + ": this boot used the stored tree (nothing computed)", one(rep, "citadel-tree-line"))
+
+
 def scenario_pair(out):
     """1: key mode pair; every valid realm's RealmFS verified and mounted;
-    the autostart realm running from it, the other one not."""
-    rep, text, t = run(out, "pair", "")
+    the autostart realm running from it, the other one not.  Then a second
+    boot on the same disk: the tree the first one appended to the image
+    Citadel's builder wrote is used as it is."""
+    overlay = os.path.join(out, "pair.qcow2")
+    rep, text, t = run(out, "pair", "", keep=overlay)
+    expect_citadel(out, rep, "pair", True)
     expect_settled(rep, "pair")
     expect_pair(rep, "pair")
     expect_verified_mounts(out, rep, "pair", ["base", "work-tools"])
@@ -150,6 +182,10 @@ def scenario_pair(out):
           str(rep.get("machine")))
     check("realm@dev.service" not in u or u["realm@dev.service"] == "inactive", "pair: non-autostart realm dev not started")
     expect_network_up(rep, "pair")
+    rep, text, t = run(out, "pair-next", "", backing=overlay)
+    expect_settled(rep, "pair-next")
+    expect_citadel(out, rep, "pair-next", False)
+    os.unlink(overlay)
 
 
 def scenario_tamper(out):
