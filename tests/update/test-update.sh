@@ -262,7 +262,25 @@ fsblocks=$(dumpe2fs -h "$work/fs.data" 2>/dev/null | sed -n 's/^Block count: *//
 cp "$img" "$work/v5"
 expect 1 "resize to a smaller size: refused" 'cannot shrink' -- run seed "$ctl" resize base 16M
 expect 2 "resize with a bad size" "invalid size 'big'" -- run seed "$ctl" resize base big
+# Citadel reads nblocks and version as u32: refused before any copy
+expect 1 "resize to 17T (more than 2^32 blocks): refused at once" 'nblocks above 4294967295' -- run seed "$ctl" resize base 17T
 cmp -s "$img" "$work/v5" && ok "refused resizes left it as it was" || fail "image changed"
+/usr/bin/python3 - "$img" "$work/user.seed" "$work/vmax" <<'PY'
+import re, sys, nacl.signing
+p, seed, out = sys.argv[1], open(sys.argv[2], "rb").read(), sys.argv[3]
+b = bytearray(open(p, "rb").read())
+n = int.from_bytes(b[6:8], "big")
+meta = re.sub(rb"\nversion = \d+\n", b"\nversion = 4294967295\n", bytes(b[8:8 + n]))
+hdr = bytes(b[4:6]) + len(meta).to_bytes(2, "big") + meta + nacl.signing.SigningKey(seed).sign(meta).signature
+b[0:4096] = b"SGOS" + hdr + bytes(4096 - 4 - len(hdr))
+open(out, "wb").write(b)
+PY
+cp "$work/vmax" "$img"
+before_ls=$(ls -A "$images")
+expect 1 "update of version 4294967295: refused at once (no version 2^32)" 'version above 4294967295' -- run seed "$ctl" update --commit base -- /bin/true
+cmp -s "$img" "$work/vmax" && [ "$(ls -A "$images")" = "$before_ls" ] &&
+        ok "the refused update left the image and nothing beside it" || fail "after the refused update: $(ls -a "$images")"
+cp "$work/v5" "$img"
 
 # --- rollback: the backup and the image change places
 expect 0 "rollback" -- run public "$ctl" rollback base
