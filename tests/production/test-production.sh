@@ -49,6 +49,9 @@ if [ -z "${IN_TEST_NAMESPACE:-}" ]; then
         printf '[realms]\nimages = "%s"\n[channels]\nevil = "%s"\n' "$work/images" \
                 "$("$ctl" keyring show-public --keyring "$work/ekr" --passphrase-file "$work/epw")" \
                 >"$work/evil-root/etc/realmboot/realmboot.conf"
+        printf 'CITADEL_CHANNEL=evil\nCITADEL_IMAGE_PUBKEY=%s\n' \
+                "$("$ctl" keyring show-public --keyring "$work/ekr" --passphrase-file "$work/epw")" \
+                >"$work/evil-root/etc/os-release"
         IN_TEST_NAMESPACE=1 WORK=$work unshare --user --map-root-user --mount --propagation private "$0" "$@"
         exit
 fi
@@ -132,6 +135,24 @@ bin "$pk" | keyctl padd user realmfs-user-public @u >/dev/null
 # ---- the environment is not a test hook here
 REALMBOOT_ROOT=$work/evil-root expect 1 "REALMBOOT_ROOT ignored: its [channels] do not count" "no trusted key for channel" -- \
         "$ctl" attach --dry-run evil
+mkdir -p "$work/evil-root/usr/lib" && cp "$work/evil-root/etc/os-release" "$work/evil-root/usr/lib/"
+REALMBOOT_ROOT=$work/evil-root expect 1 "REALMBOOT_ROOT ignored: its os-release's channel key does not count" "no trusted key for channel" -- \
+        "$ctl" verify "$work/images/evil-realmfs.img"
+# the OS image's os-release (here the private /etc) does count, but never Citadel's development key
+rm -f /etc/os-release
+printf 'ID=citadel\nCITADEL_CHANNEL=evil\nCITADEL_IMAGE_PUBKEY=%s\n' "$epk" >/etc/os-release
+expect 0 "/etc/os-release's CITADEL_CHANNEL and CITADEL_IMAGE_PUBKEY count" "" -- "$ctl" verify "$work/images/evil-realmfs.img"
+printf 'CITADEL_CHANNEL=evil\nCITADEL_IMAGE_PUBKEY=08c79a0eda3de80ac83d3a8bad145fbaeb8a08d50f747f8815a0e4b133b977ed\n' >/etc/os-release
+"$ctl" verify "$work/images/evil-realmfs.img" >/dev/null 2>"$work/err" && fail "Citadel's dev key was trusted" ||
+        { grep -q "Citadel's development key" "$work/err" && ok "Citadel's development key in os-release: not trusted, said so" ||
+                fail "dev key: $(cat "$work/err")"; }
+rm -f /etc/os-release
+# the seed alone in uid 0's @u (Citadel's initrd): its public key vouches
+keyctl clear @u >/dev/null
+keyctl padd user realmfs-user @u <"$work/seed.bin" >/dev/null
+expect 0 "only the seed in @u: the public key derived from it verifies" "" -- "$ctl" verify "$work/images/main-realmfs.img"
+keyctl clear @u >/dev/null
+bin "$pk" | keyctl padd user realmfs-user-public @u >/dev/null
 REALMBOOT_CMDLINE="realmboot.nosignatures" expect 1 "REALMBOOT_CMDLINE=realmboot.nosignatures ignored" "not signed" -- \
         "$ctl" attach --dry-run unsigned
 REALMBOOT_CMDLINE="realmboot.channel=evil:$epk" expect 1 "REALMBOOT_CMDLINE=realmboot.channel= ignored" "no trusted key for channel" -- \
