@@ -819,12 +819,20 @@ static int parse_array(Parser *p, unsigned depth, TomlValue **ret) {
         return 0;
 }
 
+/* An inline table that a newline, a comment or the end cuts short. */
+static int inline_table_cut(Parser *p, size_t open) {
+        if (at_end(p))
+                return fail_at(p, open, "unterminated inline table (no '}')");
+        return fail_at(p, p->pos, "inline tables must be written on one line");
+}
+
 /* { key = value, ... } on one line (values such as multi-line strings
  * may span lines), no trailing comma; its own section for dotted keys, and
  * complete once closed.  depth is its own depth. */
 static int parse_inline_table(Parser *p, unsigned depth, TomlValue **ret) {
         _cleanup_toml_free_ TomlValue *t = NULL;
         unsigned outer_section = p->section;
+        size_t open = p->pos;
         int r;
 
         t = node_new(p, TOML_TABLE, p->pos);
@@ -836,7 +844,7 @@ static int parse_inline_table(Parser *p, unsigned depth, TomlValue **ret) {
         if (peek(p) != '}')
                 for (;;) {
                         if (at_line_end(p))
-                                return fail_at(p, p->pos, "inline tables must be written on one line");
+                                return inline_table_cut(p, open);
                         r = parse_keyval(p, t, depth);
                         if (r < 0)
                                 return r;
@@ -844,7 +852,7 @@ static int parse_inline_table(Parser *p, unsigned depth, TomlValue **ret) {
                         if (peek(p) == '}')
                                 break;
                         if (at_line_end(p))
-                                return fail_at(p, p->pos, "inline tables must be written on one line");
+                                return inline_table_cut(p, open);
                         if (peek(p) != ',')
                                 return fail_at(p, p->pos, "expected ',' or '}' in inline table");
                         p->pos++;

@@ -693,7 +693,8 @@ TEST(errors_inline_tables) {
         expect_error("a = {x.y = 1, x = {}}\n", "t:1:15: duplicate key");
         expect_error("a = {x = [], x.y = 2}\n", "t:1:14: key already holds a value, cannot be a table");
         expect_error("a = {x = 1\n", "t:1:11: inline tables must be written on one line");
-        expect_error("a = {x = 1", "t:1:11: inline tables must be written on one line");
+        expect_error("a = {x = 1", "t:1:5: unterminated inline table (no '}')");
+        expect_error("a = {", "t:1:5: unterminated inline table (no '}')");
         /* complete as written: no header, dotted key or [[header]] adds to it */
         expect_error("a = {x = 1}\na.y = 2\n", "t:2:1: an inline table cannot be extended");
         expect_error("a = {x = 1}\n[a]\n", "t:2:1: table defined twice (as an inline table)");
