@@ -277,39 +277,6 @@ static int write_key(FILE *f, const char *k) {
         return 0;
 }
 
-static int write_value(FILE *f, const TomlValue *v) {
-        switch (v->type) {
-        case TOML_STRING: {
-                _cleanup_free_ char *q = NULL;
-                int r = toml_quote_string(v->string.data, v->string.len, &q);
-                if (r < 0)
-                        return r;
-                fputs(q, f);
-                return 0;
-        }
-        case TOML_INTEGER:
-                fprintf(f, "%" PRId64, v->integer);
-                return 0;
-        case TOML_BOOLEAN:
-                fputs(v->boolean ? "true" : "false", f);
-                return 0;
-        case TOML_ARRAY:
-                fputc('[', f);
-                for (size_t i = 0; i < v->array.n; i++) {
-                        int r;
-                        if (i > 0)
-                                fputs(", ", f);
-                        r = write_value(f, v->array.items[i]);
-                        if (r < 0)
-                                return r;
-                }
-                fputc(']', f);
-                return 0;
-        default:
-                return -EINVAL;
-        }
-}
-
 static bool key_is_known(const char *k) {
         static const char *const known[] = {
                 "image-type", "realmfs-name", "realmfs-owner", "channel", "version",
@@ -331,7 +298,7 @@ static int write_table(FILE *f, const TomlValue *t, const char *prefix, bool ski
                 if ((r = write_key(f, t->table.keys[i])) < 0)
                         return r;
                 fputs(" = ", f);
-                if ((r = write_value(f, t->table.values[i])) < 0)
+                if ((r = toml_write_value(f, t->table.values[i])) < 0)
                         return r;
                 fputc('\n', f);
         }

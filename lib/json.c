@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
+#include <math.h>
 
 #include "json.h"
 
@@ -34,6 +35,8 @@ void json_write_string(FILE *f, const char *s, size_t len) {
 }
 
 void json_write_toml(FILE *f, const TomlValue *v) {
+        char buf[MAX(TOML_FLOAT_STRING_MAX, TOML_DATETIME_STRING_MAX)];
+
         switch (v->type) {
         case TOML_STRING:
                 json_write_string(f, v->string.data, v->string.len);
@@ -43,6 +46,20 @@ void json_write_toml(FILE *f, const TomlValue *v) {
                 break;
         case TOML_BOOLEAN:
                 fputs(v->boolean ? "true" : "false", f);
+                break;
+        case TOML_FLOAT:
+                toml_format_float(v->floating, buf);
+                if (isfinite(v->floating))
+                        fputs(buf, f);
+                else /* JSON has no inf or nan */
+                        json_write_string(f, buf, strlen(buf));
+                break;
+        case TOML_DATETIME:
+        case TOML_DATETIME_LOCAL:
+        case TOML_DATE_LOCAL:
+        case TOML_TIME_LOCAL:
+                toml_format_datetime(v->type, &v->datetime, buf);
+                json_write_string(f, buf, strlen(buf));
                 break;
         case TOML_ARRAY:
                 fputc('[', f);

@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The strict TOML subset of toml.h.  A hand-written recursive-descent parser
- * over one line at a time: every construct outside the subset is recognised
- * and refused by name, so nothing is ever half-understood.  Recursion only
- * follows nested arrays, bounded by TOML_MAX_DEPTH; work is linear in the
- * input apart from key lookups, which TOML_MAX_TABLE_ENTRIES bounds. */
+/* The TOML 1.0 parser of toml.h.  Hand-written recursive descent over the
+ * whole document: statements line by line, values (multi-line strings and
+ * arrays, inline tables) across lines where TOML allows it.  Numbers are
+ * read in toml-number.c, dates and times in toml-datetime.c.  Recursion
+ * only follows nested arrays and inline tables, bounded by TOML_MAX_DEPTH;
+ * work is linear in the input apart from key lookups, which
+ * TOML_MAX_TABLE_ENTRIES bounds.
+ *
+ * How tables may be defined (TOML 1.0 as tomllib reads it) is kept on the
+ * nodes: explicit_table for one defined by a [header] (or an element of an
+ * array of tables), dotted_section for one that dotted keys created or
+ * used, and in which section (a [header] or an inline table) they did,
+ * frozen for an inline table or an array written as a value. */
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "secure.h"
+#include "toml-datetime.h"
+#include "toml-number.h"
 #include "toml.h"
 #include "util.h"
 
@@ -20,7 +30,8 @@ typedef struct Parser {
         bool secure;
         unsigned line;       /* 1-based line of pos */
         size_t line_start;   /* offset of the first byte of that line */
-        unsigned section;    /* incremented at every [header] */
+        unsigned section;    /* the current [header] section or inline table */
+        unsigned sections;   /* the last section number given out */
         /* Last computed column, so that positions along one long line cost
          * linear time in total, not quadratic. */
         size_t column_line_start, column_pos;
@@ -73,10 +84,35 @@ static unsigned column_of(Parser *p, size_t pos) {
         return col;
 }
 
-/* Records the first error as "FILE:LINE:COL: message" (pos is on the current
- * line).  Messages are fixed texts: never any part of the document. */
+/* Line and column of pos: on the current line, or on an earlier one (a key
+ * reported after its multi-line value), which is counted back to. */
+static void position_of(Parser *p, size_t pos, unsigned *ret_line, unsigned *ret_column) {
+        size_t start = p->line_start;
+        unsigned line = p->line, col = 1;
+
+        if (pos >= start) {
+                *ret_line = line;
+                *ret_column = column_of(p, pos);
+                return;
+        }
+        while (start > 0 && pos < start) {
+                start--; /* the newline ending the line before */
+                while (start > 0 && p->text[start - 1] != '\n')
+                        start--;
+                line--;
+        }
+        for (size_t i = start; i < pos; i++)
+                if (((unsigned char) p->text[i] & 0xc0) != 0x80)
+                        col++;
+        *ret_line = line;
+        *ret_column = col;
+}
+
+/* Records the first error as "FILE:LINE:COL: message".  Messages are fixed
+ * texts: never any part of the document. */
 static _printf_(4, 5) int fail_with(Parser *p, int code, size_t pos, const char *fmt, ...) {
         char msg[256];
+        unsigned line, col;
         va_list ap;
 
         if (p->error_code < 0)
@@ -87,13 +123,15 @@ static _printf_(4, 5) int fail_with(Parser *p, int code, size_t pos, const char 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        if (asprintf(p->error, "%s:%u:%u: %s", p->filename, p->line, column_of(p, pos), msg) < 0)
+        position_of(p, pos, &line, &col);
+        if (asprintf(p->error, "%s:%u:%u: %s", p->filename, line, col, msg) < 0)
                 *p->error = NULL;
         return code;
 }
 
 #define fail_at(p, pos, ...) fail_with(p, -EINVAL, pos, __VA_ARGS__)
 #define fail_limit(p, pos, ...) fail_with(p, -E2BIG, pos, __VA_ARGS__)
+#define fail_depth(p, pos) fail_limit(p, pos, "tables and arrays nested more than %d deep", TOML_MAX_DEPTH)
 
 static int oom(Parser *p) {
         if (p->error_code >= 0) {
@@ -113,8 +151,7 @@ static TomlValue *node_new(Parser *p, TomlType type, size_t pos) {
                 return NULL;
         v->type = type;
         v->secure = p->secure;
-        v->line = p->line;
-        v->column = column_of(p, pos);
+        position_of(p, pos, &v->line, &v->column);
         return v;
 }
 
@@ -221,6 +258,26 @@ static int table_add_consume(Parser *p, TomlValue *t, char *key, TomlValue *valu
         return 0;
 }
 
+/* Adds a new node of that type under key (a copy) to table t. */
+static int table_add_new(Parser *p, TomlValue *t, const char *key, TomlType type, size_t pos, TomlValue **ret) {
+        TomlValue *v = node_new(p, type, pos);
+        char *k;
+        int r;
+
+        if (!v)
+                return oom(p);
+        k = mem_strndup(p->secure, key, strlen(key));
+        if (!k) {
+                toml_free(v);
+                return oom(p);
+        }
+        r = table_add_consume(p, t, k, v, pos);
+        if (r < 0)
+                return r;
+        *ret = v;
+        return 0;
+}
+
 /* ---- lexical helpers ---- */
 
 static bool at_end(const Parser *p) {
@@ -257,33 +314,60 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-/* At a comment, a newline or the end: consumes up to and including the
- * newline (CRLF or LF). */
-static int expect_eol(Parser *p) {
-        skip_ws(p);
-        if (peek(p) == '#') {
-                p->pos++;
-                while (!at_end(p) && peek(p) != '\n' && peek(p) != '\r') {
-                        if (is_control((unsigned char) peek(p)))
-                                return fail_at(p, p->pos, "control character in comment");
-                        p->pos++;
-                }
-        }
-        if (at_end(p))
-                return 0;
+/* At '\n' or "\r\n": steps onto the next line. */
+static int step_newline(Parser *p) {
         if (peek(p) == '\r') {
                 if (peek_at(p, 1) != '\n')
                         return fail_at(p, p->pos, "carriage return not followed by a newline");
                 p->pos++;
         }
-        if (peek(p) != '\n')
-                return fail_at(p, p->pos, "expected the end of the line");
         p->pos++;
         p->line++;
         p->line_start = p->pos;
         return 0;
 }
 
+/* At '#': the comment, up to the line end. */
+static int skip_comment(Parser *p) {
+        for (p->pos++; !at_end(p) && peek(p) != '\n' && peek(p) != '\r'; p->pos++)
+                if (is_control((unsigned char) peek(p)))
+                        return fail_at(p, p->pos, "control character in comment");
+        return 0;
+}
+
+/* At a comment, a newline or the end: consumes up to and including the
+ * newline (CRLF or LF). */
+static int expect_eol(Parser *p) {
+        skip_ws(p);
+        if (peek(p) == '#') {
+                int r = skip_comment(p);
+                if (r < 0)
+                        return r;
+        }
+        if (at_end(p))
+                return 0;
+        if (peek(p) != '\n' && peek(p) != '\r')
+                return fail_at(p, p->pos, "expected the end of the line");
+        return step_newline(p);
+}
+
+/* Blanks, comments and newlines: what may come between array items. */
+static int skip_ws_comments_newlines(Parser *p) {
+        for (;;) {
+                int r = 0;
+
+                skip_ws(p);
+                if (peek(p) == '#')
+                        r = skip_comment(p);
+                if (r < 0)
+                        return r;
+                if (peek(p) != '\n' && peek(p) != '\r')
+                        return 0;
+                r = step_newline(p);
+                if (r < 0)
+                        return r;
+        }
+}
 /* ---- UTF-8 ---- */
 
 /* Length of the valid UTF-8 sequence at s (max n bytes), or 0 if invalid
@@ -410,7 +494,7 @@ static int parse_escape(Parser *p, size_t end, char *out, size_t *n) {
         char c;
 
         p->pos++;
-        c = peek(p);
+        c = p->pos < end ? peek(p) : 0;
         if (c == 'u' || c == 'U')
                 return parse_unicode_escape(p, end, out, n);
         for (size_t i = 0; i < ELEMENTSOF(simple); i++)
@@ -433,8 +517,6 @@ static int parse_string(Parser *p, TomlValue **ret) {
         size_t n = 0;
         int r;
 
-        if (peek_at(p, 1) == quote && peek_at(p, 2) == quote)
-                return fail_at(p, p->pos, "multi-line strings are not supported");
         end = string_end(p, quote);
         if (end == 0)
                 return fail_at(p, p->pos, "unterminated string");
@@ -466,6 +548,106 @@ static int parse_string(Parser *p, TomlValue **ret) {
         return 0;
 }
 
+/* Offset of the closing delimiter of the multi-line string whose content
+ * starts at from: the first three quotes not escaped, then up to two more
+ * quotes are content.  0 when there is none. */
+static size_t multiline_end(const Parser *p, size_t from, char quote) {
+        for (size_t i = from; i + 2 < p->len; i++) {
+                const char *s = p->text + i;
+
+                if (quote == '"' && s[0] == '\\') {
+                        i++; /* an escaped character is never a delimiter */
+                        continue;
+                }
+                if (s[0] == quote && s[1] == quote && s[2] == quote) {
+                        for (size_t extra = 0; extra < 2 && i + 3 < p->len && p->text[i + 3] == quote; extra++)
+                                i++;
+                        return i;
+                }
+        }
+        return 0;
+}
+
+/* At a backslash in a multi-line basic string: a backslash ending a line
+ * takes the newline and every blank and newline after it along; any other
+ * is an escape. */
+static int parse_multiline_escape(Parser *p, size_t end, char *out, size_t *n) {
+        size_t i = p->pos + 1;
+
+        while (i < end && (p->text[i] == ' ' || p->text[i] == '\t'))
+                i++;
+        if (i >= end || (p->text[i] != '\n' && p->text[i] != '\r'))
+                return parse_escape(p, end, out, n);
+        p->pos = i;
+        while (p->pos < end) {
+                char c = peek(p);
+                int r;
+
+                if (c == ' ' || c == '\t') {
+                        p->pos++;
+                        continue;
+                }
+                if (c != '\n' && c != '\r')
+                        break;
+                r = step_newline(p);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* A multi-line basic ("""...""") or literal ('''...''') string at p->pos.
+ * The buffer is sized by the source span, as in parse_string(): CRLF read
+ * as LF and trimmed newlines only shrink it too. */
+static int parse_multiline_string(Parser *p, TomlValue **ret) {
+        _cleanup_toml_free_ TomlValue *v = NULL;
+        char quote = peek(p);
+        size_t open = p->pos, end;
+        char *buf;
+        size_t n = 0;
+        int r;
+
+        end = multiline_end(p, open + 3, quote);
+        if (end == 0)
+                return fail_at(p, open, "unterminated multi-line string");
+        v = node_new(p, TOML_STRING, open);
+        if (!v)
+                return oom(p);
+        buf = v->string.data = mem_alloc(p->secure, end - open);
+        if (!buf)
+                return oom(p);
+
+        p->pos = open + 3;
+        /* a newline right after the opening delimiter is not part of the string */
+        if (peek(p) == '\n' || (peek(p) == '\r' && peek_at(p, 1) == '\n'))
+                (void) step_newline(p);
+        while (p->pos < end) {
+                unsigned char c = (unsigned char) p->text[p->pos];
+
+                if (c == '\n' || c == '\r') {
+                        r = step_newline(p);
+                        if (r < 0)
+                                return r;
+                        buf[n++] = '\n';
+                        continue;
+                }
+                if (is_control(c))
+                        return fail_at(p, p->pos, "control character in string (use an escape)");
+                if (quote == '"' && c == '\\') {
+                        r = parse_multiline_escape(p, end, buf, &n);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                buf[n++] = (char) c;
+                p->pos++;
+        }
+        p->pos = end + 3;
+        v->string.len = n;
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
 /* ---- keys ---- */
 
 #define MAX_KEY_PARTS TOML_MAX_DEPTH
@@ -483,6 +665,7 @@ static void key_done(Key *k) {
         k->n = 0;
 }
 
+/* A quoted key is a one-line string: '"""' is the empty key and a quote. */
 static int parse_quoted_key(Parser *p, char **ret) {
         _cleanup_toml_free_ TomlValue *s = NULL;
         size_t start = p->pos;
@@ -534,107 +717,82 @@ static int parse_key(Parser *p, Key *k) {
 /* ---- values ---- */
 
 static int parse_value(Parser *p, unsigned depth, TomlValue **ret);
+static int parse_keyval(Parser *p, TomlValue *t, unsigned depth);
 
 static bool is_value_end(char c) {
         return c == 0 || c == ' ' || c == '\t' || c == ',' || c == ']' || c == '#' || c == '\n' || c == '\r' ||
                c == '}';
 }
 
-/* Names what the token s[0..n) is when it looks like a TOML value outside
- * the subset, so the message says what is not supported; NULL otherwise. */
-static const char *unsupported_kind(const char *s, size_t n) {
-        size_t i = n > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
-
-        if (n - i == 3 && (memcmp(s + i, "inf", 3) == 0 || memcmp(s + i, "nan", 3) == 0))
-                return "floats are not supported";
-        if (i == n || !is_digit(s[i]))
-                return NULL; /* not a number of any kind */
-        if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b'))
-                return "hexadecimal, octal and binary integers are not supported";
-        if (i == 0 && (memchr(s, ':', n) || (n >= 5 && s[4] == '-')))
-                return "dates and times are not supported";
-        for (size_t j = i; j < n; j++)
-                if (s[j] == '.' || s[j] == 'e' || s[j] == 'E')
-                        return "floats are not supported";
-        return NULL;
+static bool is_date(const char *s) {
+        for (size_t i = 0; i < 10; i++)
+                if (i == 4 || i == 7 ? s[i] != '-' : !is_digit(s[i]))
+                        return false;
+        return true;
 }
 
-/* Decimal integer: [+-]? (0 | [1-9] ( _? [0-9] )*), within int64. */
-static int parse_integer(Parser *p, size_t start, size_t n, int64_t *ret) {
-        const char *s = p->text + start;
-        size_t i = n > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
-        bool neg = n > 0 && s[0] == '-';
-        uint64_t v = 0, limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
-
-        if (i == n || !is_digit(s[i]))
-                return fail_at(p, start, n == 0 ? "expected a value" : "invalid value (strings need quotes)");
-        if (s[i] == '0' && i + 1 < n)
-                return fail_at(p, start, "leading zeros are not allowed in integers");
-        for (size_t j = i; j < n; j++) {
-                char c = s[j];
-
-                if (c == '_') {
-                        if (j + 1 >= n || !is_digit(s[j + 1]) || !is_digit(s[j - 1]))
-                                return fail_at(p, start + j, "'_' must be between digits");
-                        continue;
-                }
-                if (!is_digit(c))
-                        return fail_at(p, start + j, "invalid character in integer");
-                if (v > (limit - (uint64_t) (c - '0')) / 10)
-                        return fail_at(p, start, "integer does not fit in 64 bits");
-                v = v * 10 + (uint64_t) (c - '0');
-        }
-        *ret = neg ? (v == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) v) : (int64_t) v;
-        return 0;
-}
-
-static int parse_number_or_word(Parser *p, TomlValue **ret) {
-        size_t start = p->pos, end = p->pos, n;
-        const char *s = p->text + start, *kind;
-        TomlValue *v;
-        int64_t i = 0;
-        bool is_bool;
-        int r;
+/* End of the bare value (number, boolean, date/time) at p->pos: up to a
+ * blank, ',', ']', '}', '#' or the line end, or, after a date, past the
+ * space before a time (1979-05-27 07:32:00). */
+static size_t bare_value_end(const Parser *p) {
+        size_t end = p->pos;
 
         while (end < p->len && !is_value_end(p->text[end]))
                 end++;
-        n = end - start;
-        is_bool = (n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0);
-        if (!is_bool) {
-                kind = unsupported_kind(s, n);
-                if (kind)
-                        return fail_at(p, start, "%s", kind);
-                r = parse_integer(p, start, n, &i);
-                if (r < 0)
-                        return r;
-        }
-        v = node_new(p, is_bool ? TOML_BOOLEAN : TOML_INTEGER, start);
+        if (end - p->pos == 10 && end + 1 < p->len && p->text[end] == ' ' && is_digit(p->text[end + 1]) &&
+            is_date(p->text + p->pos))
+                for (end++; end < p->len && !is_value_end(p->text[end]); end++)
+                        ;
+        return end;
+}
+
+/* Booleans, numbers, dates and times: the token is cut first and then
+ * read whole, so anything after a valid prefix is an error of the value. */
+static int parse_bare_value(Parser *p, TomlValue **ret) {
+        _cleanup_toml_free_ TomlValue *v = NULL;
+        size_t start = p->pos, end = bare_value_end(p), n = end - start, offset = 0;
+        const char *s = p->text + start, *message = NULL;
+        int r;
+
+        v = node_new(p, TOML_BOOLEAN, start);
         if (!v)
                 return oom(p);
-        if (is_bool)
+        if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0)) {
                 v->boolean = n == 4;
+                r = 0;
+        } else if (toml_token_is_datetime(s, n))
+                r = toml_scan_datetime(s, n, v, &offset, &message);
         else
-                v->integer = i;
+                r = toml_scan_number(s, n, p->secure, v, &offset, &message);
+        if (r == -ENOMEM)
+                return oom(p);
+        if (r < 0)
+                return fail_at(p, start + offset, "%s", message);
         p->pos = end;
-        *ret = v;
+        *ret = TAKE_PTR(v);
         return 0;
 }
 
-/* One-line array; depth is the array's own depth (see parse_value()). */
+/* An array value: items across lines, comments, a trailing comma.  depth
+ * is the array's own depth (see parse_value()). */
 static int parse_array(Parser *p, unsigned depth, TomlValue **ret) {
         _cleanup_toml_free_ TomlValue *a = NULL;
+        size_t open = p->pos;
         int r;
 
         a = node_new(p, TOML_ARRAY, p->pos);
         if (!a)
                 return oom(p);
+        a->frozen = true;
         p->pos++; /* [ */
         for (;;) {
                 TomlValue *item = NULL;
 
-                skip_ws(p);
-                if (at_line_end(p))
-                        return fail_at(p, p->pos, "arrays must be written on one line");
+                r = skip_ws_comments_newlines(p);
+                if (r < 0)
+                        return r;
+                if (at_end(p))
+                        return fail_at(p, open, "unterminated array (no ']')");
                 if (peek(p) == ']')
                         break;
                 r = parse_value(p, depth + 1, &item);
@@ -643,15 +801,17 @@ static int parse_array(Parser *p, unsigned depth, TomlValue **ret) {
                 r = array_append_consume(p, a, item);
                 if (r < 0)
                         return r;
-                skip_ws(p);
+                r = skip_ws_comments_newlines(p);
+                if (r < 0)
+                        return r;
                 if (peek(p) == ',') {
                         p->pos++;
                         continue;
                 }
                 if (peek(p) == ']')
                         break;
-                if (at_line_end(p))
-                        return fail_at(p, p->pos, "arrays must be written on one line");
+                if (at_end(p))
+                        return fail_at(p, open, "unterminated array (no ']')");
                 return fail_at(p, p->pos, "expected ',' or ']' in array");
         }
         p->pos++; /* ] */
@@ -659,21 +819,73 @@ static int parse_array(Parser *p, unsigned depth, TomlValue **ret) {
         return 0;
 }
 
+/* An inline table that a newline, a comment or the end cuts short. */
+static int inline_table_cut(Parser *p, size_t open) {
+        if (at_end(p))
+                return fail_at(p, open, "unterminated inline table (no '}')");
+        return fail_at(p, p->pos, "inline tables must be written on one line");
+}
+
+/* { key = value, ... } on one line (values such as multi-line strings
+ * may span lines), no trailing comma; its own section for dotted keys, and
+ * complete once closed.  depth is its own depth. */
+static int parse_inline_table(Parser *p, unsigned depth, TomlValue **ret) {
+        _cleanup_toml_free_ TomlValue *t = NULL;
+        unsigned outer_section = p->section;
+        size_t open = p->pos;
+        int r;
+
+        t = node_new(p, TOML_TABLE, p->pos);
+        if (!t)
+                return oom(p);
+        p->section = ++p->sections;
+        p->pos++; /* { */
+        skip_ws(p);
+        if (peek(p) != '}')
+                for (;;) {
+                        if (at_line_end(p))
+                                return inline_table_cut(p, open);
+                        r = parse_keyval(p, t, depth);
+                        if (r < 0)
+                                return r;
+                        skip_ws(p);
+                        if (peek(p) == '}')
+                                break;
+                        if (at_line_end(p))
+                                return inline_table_cut(p, open);
+                        if (peek(p) != ',')
+                                return fail_at(p, p->pos, "expected ',' or '}' in inline table");
+                        p->pos++;
+                        skip_ws(p);
+                        if (peek(p) == '}')
+                                return fail_at(p, p->pos, "no trailing comma in an inline table");
+                }
+        p->pos++; /* } */
+        p->section = outer_section;
+        t->frozen = true;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
 /* depth: steps from the root table to this value (1 for a top-level key's
- * value, +1 per array level). */
+ * value, +1 per key part and array level). */
 static int parse_value(Parser *p, unsigned depth, TomlValue **ret) {
+        char c = peek(p);
+
         if (depth > TOML_MAX_DEPTH)
-                return fail_limit(p, p->pos, "tables and arrays nested more than %d deep", TOML_MAX_DEPTH);
-        switch (peek(p)) {
+                return fail_depth(p, p->pos);
+        switch (c) {
         case '"':
         case '\'':
+                if (peek_at(p, 1) == c && peek_at(p, 2) == c)
+                        return parse_multiline_string(p, ret);
                 return parse_string(p, ret);
         case '[':
                 return parse_array(p, depth, ret);
         case '{':
-                return fail_at(p, p->pos, "inline tables are not supported");
+                return parse_inline_table(p, depth, ret);
         default:
-                return parse_number_or_word(p, ret);
+                return parse_bare_value(p, ret);
         }
 }
 
@@ -686,91 +898,151 @@ static bool table_is_explicit(const Parser *p, const TomlValue *t) {
         return t->explicit_table || (t->dotted_section != 0 && t->dotted_section != p->section);
 }
 
-/* Descends from t into the sub-table named key, creating it if missing. */
-static int descend(Parser *p, TomlValue *t, const char *key, size_t pos, TomlValue **ret, bool *created) {
-        TomlValue *sub = table_get_mutable(t, key);
-        char *k;
+/* One step of a [header] or [[header]] path from *t into key, creating an
+ * implicit table if missing; into an array of tables means into its last
+ * element, one level deeper. */
+static int header_step(Parser *p, TomlValue **t, const char *key, size_t pos, unsigned *depth) {
+        TomlValue *sub = table_get_mutable(*t, key);
         int r;
 
-        *created = false;
-        if (sub) {
-                if (sub->type != TOML_TABLE)
-                        return fail_at(p, pos, "key already holds a value, cannot be a table");
-                *ret = sub;
-                return 0;
-        }
-        sub = node_new(p, TOML_TABLE, pos);
-        if (!sub)
-                return oom(p);
-        k = mem_strndup(p->secure, key, strlen(key));
-        if (!k) {
-                toml_free(sub);
-                return oom(p);
-        }
-        r = table_add_consume(p, t, k, sub, pos);
-        if (r < 0)
-                return r;
-        *created = true;
+        if (++*depth > TOML_MAX_DEPTH)
+                return fail_depth(p, pos);
+        if (!sub) {
+                r = table_add_new(p, *t, key, TOML_TABLE, pos, &sub);
+                if (r < 0)
+                        return r;
+        } else if (sub->type == TOML_ARRAY && !sub->frozen) {
+                if (++*depth > TOML_MAX_DEPTH)
+                        return fail_depth(p, pos);
+                sub = sub->array.items[sub->array.n - 1];
+        } else if (sub->type != TOML_TABLE)
+                return fail_at(p, pos, "key already holds a value, cannot be a table");
+        else if (sub->frozen)
+                return fail_at(p, pos, "an inline table cannot be extended");
+        *t = sub;
+        return 0;
+}
+
+/* [key]: defines the table (once). */
+static int define_table(Parser *p, TomlValue *t, const Key *k, size_t start, unsigned depth, TomlValue **ret) {
+        const char *last = k->parts[k->n - 1];
+        size_t pos = k->positions[k->n - 1];
+        TomlValue *sub = table_get_mutable(t, last);
+        int r;
+
+        if (depth + 1 > TOML_MAX_DEPTH)
+                return fail_depth(p, pos);
+        if (!sub) {
+                r = table_add_new(p, t, last, TOML_TABLE, start, &sub);
+                if (r < 0)
+                        return r;
+        } else if (sub->type == TOML_ARRAY && !sub->frozen)
+                return fail_at(p, start, "table defined twice (as an array of tables)");
+        else if (sub->type != TOML_TABLE)
+                return fail_at(p, pos, "key already holds a value, cannot be a table");
+        else if (sub->frozen)
+                return fail_at(p, start, "table defined twice (as an inline table)");
+        else if (table_is_explicit(p, sub))
+                return fail_at(p, start, "table defined twice");
+        sub->explicit_table = true;
+        position_of(p, start, &sub->line, &sub->column);
         *ret = sub;
         return 0;
 }
 
-static int parse_table_header(Parser *p, TomlValue *root, TomlValue **current, unsigned *ret_depth) {
-        _cleanup_(key_done) Key k = {};
-        size_t start = p->pos;
-        TomlValue *t = root;
-        bool created = false;
+/* [[key]]: a new table at the end of the array of tables key. */
+static int append_table(Parser *p, TomlValue *t, const Key *k, size_t start, unsigned depth, TomlValue **ret) {
+        const char *last = k->parts[k->n - 1];
+        size_t pos = k->positions[k->n - 1];
+        TomlValue *a = table_get_mutable(t, last), *elem;
         int r;
 
-        if (peek_at(p, 1) == '[')
-                return fail_at(p, start, "arrays of tables ([[...]]) are not supported");
-        p->pos++;
-        p->section++;
+        if (depth + 2 > TOML_MAX_DEPTH)
+                return fail_depth(p, pos);
+        if (!a) {
+                r = table_add_new(p, t, last, TOML_ARRAY, start, &a);
+                if (r < 0)
+                        return r;
+        } else if (a->type == TOML_TABLE)
+                return fail_at(p, pos, "key already holds a table, cannot be an array of tables");
+        else if (a->type != TOML_ARRAY || a->frozen)
+                return fail_at(p, pos, "key already holds a value, cannot be an array of tables");
+        if (a->array.n >= TOML_MAX_TABLE_ENTRIES)
+                return fail_limit(p, start, "more than %d tables in one array of tables", TOML_MAX_TABLE_ENTRIES);
+        elem = node_new(p, TOML_TABLE, start);
+        if (!elem)
+                return oom(p);
+        elem->explicit_table = true;
+        r = array_append_consume(p, a, elem);
+        if (r < 0)
+                return r;
+        *ret = elem;
+        return 0;
+}
+
+/* [key] or [[key]]; *ret_depth is the depth of the table it opens. */
+static int parse_table_header(Parser *p, TomlValue *root, TomlValue **current, unsigned *ret_depth) {
+        _cleanup_(key_done) Key k = {};
+        bool array = peek_at(p, 1) == '[';
+        size_t start = p->pos;
+        TomlValue *t = root;
+        unsigned depth = 0;
+        int r;
+
+        p->pos += array ? 2 : 1;
+        p->section = ++p->sections;
         skip_ws(p);
         r = parse_key(p, &k);
         if (r < 0)
                 return r;
         skip_ws(p);
-        if (peek(p) != ']')
-                return fail_at(p, p->pos, "expected ']' at the end of the table header");
-        p->pos++;
+        if (peek(p) != ']' || (array && peek_at(p, 1) != ']'))
+                return fail_at(p, p->pos,
+                               array ? "expected ']]' at the end of the array of tables header"
+                                     : "expected ']' at the end of the table header");
+        p->pos += array ? 2 : 1;
 
-        for (size_t i = 0; i < k.n; i++) {
-                r = descend(p, t, k.parts[i], k.positions[i], &t, &created);
+        for (size_t i = 0; i + 1 < k.n; i++) {
+                r = header_step(p, &t, k.parts[i], k.positions[i], &depth);
                 if (r < 0)
                         return r;
         }
-        if (!created && table_is_explicit(p, t))
-                return fail_at(p, start, "table defined twice");
-        t->explicit_table = true;
-        t->line = p->line;
-        t->column = column_of(p, start);
-        *current = t;
-        *ret_depth = (unsigned) k.n;
+        r = array ? append_table(p, t, &k, start, depth, current) : define_table(p, t, &k, start, depth, current);
+        if (r < 0)
+                return r;
+        *ret_depth = depth + (array ? 2 : 1);
         return expect_eol(p);
 }
 
 /* Walks (creating as needed) the tables named by all but the last part of
- * a dotted key, from the current table t. */
+ * a dotted key, from the table t of the current section. */
 static int descend_dotted(Parser *p, const Key *k, TomlValue *t, TomlValue **ret) {
         for (size_t i = 0; i + 1 < k->n; i++) {
-                bool created;
-                int r = descend(p, t, k->parts[i], k->positions[i], &t, &created);
+                TomlValue *sub = table_get_mutable(t, k->parts[i]);
+                int r;
 
-                if (r < 0)
-                        return r;
-                if (!created && table_is_explicit(p, t))
+                if (!sub) {
+                        r = table_add_new(p, t, k->parts[i], TOML_TABLE, k->positions[i], &sub);
+                        if (r < 0)
+                                return r;
+                } else if (sub->type != TOML_TABLE)
+                        return fail_at(p, k->positions[i], "key already holds a value, cannot be a table");
+                else if (sub->frozen)
+                        return fail_at(p, k->positions[i], "an inline table cannot be extended");
+                else if (table_is_explicit(p, sub))
                         return fail_at(p, k->positions[i],
                                        "cannot add to a table defined elsewhere with dotted keys");
-                t->dotted_section = p->section;
+                sub->dotted_section = p->section;
+                t = sub;
         }
         *ret = t;
         return 0;
 }
 
-static int parse_key_value(Parser *p, TomlValue *current, unsigned header_depth) {
+/* key = value into table t, whose depth is depth. */
+static int parse_keyval(Parser *p, TomlValue *t, unsigned depth) {
         _cleanup_(key_done) Key k = {};
-        TomlValue *t = NULL, *value = NULL;
+        TomlValue *value = NULL;
         size_t last;
         int r;
 
@@ -778,29 +1050,25 @@ static int parse_key_value(Parser *p, TomlValue *current, unsigned header_depth)
         if (r < 0)
                 return r;
         last = k.n - 1;
-        if (header_depth + k.n > TOML_MAX_DEPTH) /* point at the first part too deep */
-                return fail_limit(p, k.positions[TOML_MAX_DEPTH - header_depth],
-                                  "tables and arrays nested more than %d deep", TOML_MAX_DEPTH);
+        if (depth + k.n > TOML_MAX_DEPTH) /* point at the first part too deep */
+                return fail_depth(p, k.positions[TOML_MAX_DEPTH - depth]);
         skip_ws(p);
         if (peek(p) != '=')
                 return fail_at(p, p->pos, "expected '=' after the key");
         p->pos++;
         skip_ws(p);
 
-        r = descend_dotted(p, &k, current, &t);
+        r = descend_dotted(p, &k, t, &t);
         if (r < 0)
                 return r;
         if (toml_table_get(t, k.parts[last]))
                 return fail_at(p, k.positions[last], "duplicate key");
         if (at_line_end(p))
                 return fail_at(p, p->pos, "expected a value after '='");
-        r = parse_value(p, header_depth + (unsigned) k.n, &value);
+        r = parse_value(p, depth + (unsigned) k.n, &value);
         if (r < 0)
                 return r;
-        r = table_add_consume(p, t, TAKE_PTR(k.parts[last]), value, k.positions[last]);
-        if (r < 0)
-                return r;
-        return expect_eol(p);
+        return table_add_consume(p, t, TAKE_PTR(k.parts[last]), value, k.positions[last]);
 }
 
 static int parse_document(Parser *p, TomlValue *root) {
@@ -823,7 +1091,9 @@ static int parse_document(Parser *p, TomlValue *root) {
                         r = parse_table_header(p, root, &current, &header_depth);
                         break;
                 default:
-                        r = parse_key_value(p, current, header_depth);
+                        r = parse_keyval(p, current, header_depth);
+                        if (r >= 0)
+                                r = expect_eol(p);
                         break;
                 }
                 if (r < 0)
@@ -841,6 +1111,7 @@ int toml_parse(const char *text, size_t len, const char *filename, unsigned flag
                 .secure = flags & TOML_PARSE_SECURE,
                 .line = 1,
                 .section = 1,
+                .sections = 1,
                 .column = 1,
                 .error = error,
         };
@@ -916,9 +1187,21 @@ const char *toml_type_name(TomlType t) {
                 return "array";
         case TOML_TABLE:
                 return "table";
+        case TOML_FLOAT:
+                return "float";
+        case TOML_DATETIME:
+                return "offset date-time";
+        case TOML_DATETIME_LOCAL:
+                return "local date-time";
+        case TOML_DATE_LOCAL:
+                return "local date";
+        case TOML_TIME_LOCAL:
+                return "local time";
         }
         return "unknown";
 }
+
+/* ---- writing ---- */
 
 int toml_quote_string(const char *s, size_t len, char **ret) {
         char *out, *o;
@@ -952,4 +1235,83 @@ int toml_quote_string(const char *s, size_t len, char **ret) {
         *o = 0;
         *ret = out;
         return 0;
+}
+
+static int write_quoted(FILE *f, const char *s, size_t len) {
+        _cleanup_free_ char *q = NULL;
+        int r = toml_quote_string(s, len, &q);
+
+        if (r < 0)
+                return r;
+        fputs(q, f);
+        return 0;
+}
+
+static int write_key(FILE *f, const char *key) {
+        bool bare = *key != 0;
+
+        for (const char *c = key; *c && bare; c++)
+                bare = is_bare_key_char(*c);
+        if (!bare)
+                return write_quoted(f, key, strlen(key));
+        fputs(key, f);
+        return 0;
+}
+
+int toml_write_value(FILE *f, const TomlValue *v) {
+        char buf[MAX(TOML_FLOAT_STRING_MAX, TOML_DATETIME_STRING_MAX)];
+        int r;
+
+        switch (v->type) {
+        case TOML_STRING:
+                return write_quoted(f, v->string.data, v->string.len);
+        case TOML_INTEGER:
+                fprintf(f, "%" PRId64, v->integer);
+                return 0;
+        case TOML_BOOLEAN:
+                fputs(v->boolean ? "true" : "false", f);
+                return 0;
+        case TOML_FLOAT:
+                toml_format_float(v->floating, buf);
+                fputs(buf, f);
+                return 0;
+        case TOML_DATETIME:
+        case TOML_DATETIME_LOCAL:
+        case TOML_DATE_LOCAL:
+        case TOML_TIME_LOCAL:
+                toml_format_datetime(v->type, &v->datetime, buf);
+                fputs(buf, f);
+                return 0;
+        case TOML_ARRAY:
+                fputc('[', f);
+                for (size_t i = 0; i < v->array.n; i++) {
+                        if (i > 0)
+                                fputs(", ", f);
+                        r = toml_write_value(f, v->array.items[i]);
+                        if (r < 0)
+                                return r;
+                }
+                fputc(']', f);
+                return 0;
+        case TOML_TABLE:
+                if (v->table.n == 0) {
+                        fputs("{}", f);
+                        return 0;
+                }
+                fputs("{ ", f);
+                for (size_t i = 0; i < v->table.n; i++) {
+                        if (i > 0)
+                                fputs(", ", f);
+                        r = write_key(f, v->table.keys[i]);
+                        if (r < 0)
+                                return r;
+                        fputs(" = ", f);
+                        r = toml_write_value(f, v->table.values[i]);
+                        if (r < 0)
+                                return r;
+                }
+                fputs(" }", f);
+                return 0;
+        }
+        return -EINVAL;
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Parses a TOML file with our parser and prints it as JSON, byte for byte as
  * Python's json.dumps(tomllib.load(f), sort_keys=True) would (keys sorted by
- * code point, ", " and ": " separators, ensure_ascii escapes), for the
- * differential test against tomllib.  Exit 1 with the one-line error on
- * stderr when the document is refused, 2 on usage or I/O errors. */
+ * code point, ", " and ": " separators, ensure_ascii escapes, floats as
+ * repr() writes them and NaN, Infinity, -Infinity bare), with tomllib's
+ * dates and times replaced by their str(), for the differential test
+ * against tomllib (tests/toml/check-toml.py).  Exit 1 with the one-line
+ * error on stderr when the document is refused, 2 on usage or I/O errors. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "fileio.h"
@@ -76,6 +79,50 @@ static void write_table(const TomlValue *t) {
         putchar('}');
 }
 
+/* A float as json.dumps() writes one: repr(), or its bare words for the
+ * values JSON lacks. */
+static void write_float(double d) {
+        char buf[TOML_FLOAT_STRING_MAX];
+
+        if (isnan(d))
+                fputs("NaN", stdout);
+        else if (isinf(d))
+                fputs(d < 0 ? "-Infinity" : "Infinity", stdout);
+        else {
+                toml_format_float(d, buf);
+                fputs(buf, stdout);
+        }
+}
+
+/* A date or time as the string of Python's str() of tomllib's value:
+ * "1979-05-27 07:32:00.999999-07:00" (a space, microseconds truncated and
+ * only when not 0, +00:00 for Z), "1979-05-27", "07:32:00". */
+static void write_datetime(const TomlValue *v) {
+        const TomlDatetime *dt = &v->datetime;
+        char buf[64];
+        size_t k = 0;
+        unsigned micro = dt->nanosecond / 1000;
+
+        if (v->type != TOML_TIME_LOCAL)
+                k += (size_t) snprintf(buf + k, sizeof buf - k, "%04u-%02u-%02u", dt->year % 10000u, dt->month % 100u,
+                                       dt->day % 100u);
+        if (v->type == TOML_DATETIME || v->type == TOML_DATETIME_LOCAL)
+                buf[k++] = ' ';
+        if (v->type != TOML_DATE_LOCAL) {
+                k += (size_t) snprintf(buf + k, sizeof buf - k, "%02u:%02u:%02u", dt->hour % 100u,
+                                       dt->minute % 100u, dt->second % 100u);
+                if (micro)
+                        k += (size_t) snprintf(buf + k, sizeof buf - k, ".%06u", micro % 1000000u);
+        }
+        if (v->type == TOML_DATETIME) {
+                unsigned m = (unsigned) abs(dt->offset_minutes) % 1440u;
+
+                k += (size_t) snprintf(buf + k, sizeof buf - k, "%c%02u:%02u", dt->offset_minutes < 0 ? '-' : '+',
+                                       m / 60, m % 60);
+        }
+        write_string(buf, k);
+}
+
 static void write_value(const TomlValue *v) {
         switch (v->type) {
         case TOML_STRING:
@@ -86,6 +133,15 @@ static void write_value(const TomlValue *v) {
                 break;
         case TOML_BOOLEAN:
                 fputs(v->boolean ? "true" : "false", stdout);
+                break;
+        case TOML_FLOAT:
+                write_float(v->floating);
+                break;
+        case TOML_DATETIME:
+        case TOML_DATETIME_LOCAL:
+        case TOML_DATE_LOCAL:
+        case TOML_TIME_LOCAL:
+                write_datetime(v);
                 break;
         case TOML_ARRAY:
                 putchar('[');

@@ -166,6 +166,52 @@ TEST(realm_scan_missing_dir) {
         realmboot_config_done(&c);
 }
 
+/* Realm configs come from people and from Citadel's tools: any TOML 1.0 in
+ * the keys we do not read is fine; the keys we read keep their types. */
+TEST(all_of_toml) {
+        RealmbootConfig c;
+        RealmEntry *e;
+        size_t n;
+
+        put("etc/realmboot/realmboot.conf",
+            "[keys]\nmode = \"public\"\nrotated = 2024-05-20\n"
+            "[realms]\ndirectory = \"/realms-toml\"\ndefault-realmfs = \"main\"\nweights = { base = 1.0, main = 0.5 }\n"
+            "[safe-mode]\nmask = [\n  \"a.service\", # the first\n  'b.service',\n]\n"
+            "[[site.mirror]]\nurl = \"\"\"\nhttps://example.org/a\"\"\"\n[[site.mirror]]\n");
+        ASSERT_OK(realmboot_config_load(NULL, &c));
+        ASSERT_EQ(c.key_mode, KEY_MODE_PUBLIC);
+        ASSERT_STREQ(c.default_realmfs, "main");
+        ASSERT_EQ(c.n_safe_mode_mask, 2);
+        ASSERT_STREQ(c.safe_mode_mask[1], "b.service");
+
+        put("realms-toml/realm-work/config",
+            "realmfs = \"base\"\nautostart = true\n"
+            "description = \"\"\"\nWork realm, \\\n  \"quoted\".\n\"\"\"\nnotes = '''\nC:\\x\n'''\n"
+            "scale = 1.25\nlimit = -inf\nmemory-mib = 0x1000\numask = 0o022\n"
+            "created = 2024-05-20T16:00:00Z\nbackup-at = 03:30:00\nexpires = 2030-01-01\nseen = 2024-05-20 08:00:00\n"
+            "display = { width = 1920, scale = 1.5, hdr = false }\nwindow.geometry = { x = 0 }\n"
+            "[options]\nmask = [\n    \"a.service\",   # c\n    \"b.service\",\n]\n"
+            "[[mounts]]\nsource = \"/home/user/photos\"\n[[mounts]]\noptions = { size-mib = 512.0 }\n"
+            "[mounts.extra]\nlabel = 'x'\n");
+        put("realms-toml/realm-float/config", "autostart = 1.0\n");
+        put("realms-toml/realm-date/config", "realmfs = 2024-05-20\n");
+        put("realms-toml/realm-inline/config", "realmfs = { name = \"base\" }\n");
+        ASSERT_OK(realm_scan(&c, &e, &n));
+        ASSERT_EQ(n, 1);
+        ASSERT_STREQ(e[0].name, "work");
+        ASSERT_STREQ(e[0].realmfs, "base");
+        ASSERT_TRUE(e[0].autostart);
+        realm_entries_free(e, n);
+        realmboot_config_done(&c);
+
+        /* a float where an integer is read: a bad value, the default kept */
+        put("etc/realmboot/realmboot.conf", "[keys]\nask-timeout = 30.0\n[safe-mode]\nmask = \"\"\"a.service\"\"\"\n");
+        ASSERT_EQ(realmboot_config_load(NULL, &c), -EBADMSG);
+        ASSERT_EQ(c.ask_timeout_sec, 90);
+        ASSERT_EQ(c.n_safe_mode_mask, 19);
+        realmboot_config_done(&c);
+}
+
 int main(void) {
         char cmd[300];
 
@@ -179,6 +225,7 @@ int main(void) {
         RUN(safe_mode_mask);
         RUN(realm_scan);
         RUN(realm_scan_missing_dir);
+        RUN(all_of_toml);
         snprintf(cmd, sizeof cmd, "rm -rf %s", root);
         return system(cmd) == 0 ? 0 : 1;
 }

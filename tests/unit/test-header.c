@@ -146,6 +146,33 @@ TEST(metainfo) {
         ASSERT_TRUE(strstr(text, "image-type = \"realmfs\"\nrealmfs-name = \"main\"\n") == text);
         free(text);
         realmfs_metainfo_done(&m);
+
+        /* unknown keys of any TOML type are kept through a rewrite too */
+        {
+                static const char other[] =
+                        "image-type = \"realmfs\"\n"
+                        "f = 1.5e-07\nnan = -nan\nwhen = 1979-05-27 07:32:00.5-07:00\nday = 1979-05-27\n"
+                        "at = 07:32:00\nlocal = 1979-05-27T07:32:00\nlong = \"\"\"\none\ntwo\"\"\"\n"
+                        "point = { x = 1, y.z = [2.5, { w = true }] }\n"
+                        "[[builds]]\nn = 1\n[[builds]]\nn = 2\n[builds.sub]\nq = 'r'\n";
+                _cleanup_free_ char *text2 = NULL;
+                RealmfsMetainfo m2;
+
+                ASSERT_OK(realmfs_metainfo_parse(other, strlen(other), "img", &m, &error));
+                ASSERT_OK(realmfs_metainfo_format(&m, &text, &len));
+                ASSERT_OK(realmfs_metainfo_parse(text, len, "img", &m2, &error));
+                ASSERT_OK(realmfs_metainfo_format(&m2, &text2, &len));
+                ASSERT_STREQ(text, text2);
+                ASSERT_TRUE(strstr(text, "f = 1.5e-07\nnan = nan\nwhen = 1979-05-27T07:32:00.5-07:00\n"
+                                         "day = 1979-05-27\nat = 07:32:00\nlocal = 1979-05-27T07:32:00\n"
+                                         "long = \"one\\ntwo\"\n"
+                                         "builds = [{ n = 1 }, { n = 2, sub = { q = \"r\" } }]\n"
+                                         "[point]\nx = 1\n[point.y]\nz = [2.5, { w = true }]\n"));
+                ASSERT_EQ(toml_table_get(m2.doc, "builds")->array.n, 2);
+                free(text);
+                realmfs_metainfo_done(&m);
+                realmfs_metainfo_done(&m2);
+        }
 }
 
 /* Citadel reads version and nblocks as u32: never more is written. */
@@ -201,7 +228,11 @@ TEST(metainfo_bad) {
         expect_meta_error("verity-salt = \"0011\"\n", "img:1:15: expected 64 hex digits");
         expect_meta_error("verity-root = \"zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n",
                           "img:1:15: expected 64 hex digits");
-        expect_meta_error("a = 1.5\n", "img:1:");
+        expect_meta_error("a = 1.\n", "img:1:6: a float needs digits after '.'");
+        /* all of TOML parses, but the keys we read keep their types */
+        expect_meta_error("version = 1.0\n", "img:1:11: expected a non-negative integer for 'version'");
+        expect_meta_error("timestamp = 2024-05-20T16:00:00Z\n", "img:1:13: expected a string for 'timestamp'");
+        expect_meta_error("channel = { name = \"x\" }\n", "img:1:11: expected a string for 'channel'");
 
 #define PARSE(doc) realmfs_metainfo_parse(doc, strlen(doc), "img", &m, &error)
         ASSERT_OK(PARSE("image-type = \"realmfs\"\n"));

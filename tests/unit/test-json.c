@@ -49,8 +49,25 @@ TEST(document) {
         toml_free(doc);
 }
 
+TEST(all_types) {
+        const char *text = "f = [1.5, -0.0, 1e+300, inf, -inf, nan]\n"
+                           "d = [1979-05-27T07:32:00.5-07:00, 1979-05-27 07:32:00, 1979-05-27, 07:32:00]\n"
+                           "it = { x = 0x10 }\n[[aot]]\n[[aot]]\ny = '''z'''\n";
+        TomlValue *doc = NULL;
+        char *s, *error = NULL;
+
+        ASSERT_OK(toml_parse(text, strlen(text), "test", 0, &doc, &error));
+        s = capture(write_doc, doc);
+        ASSERT_STREQ(s, "{\"f\": [1.5, -0.0, 1e+300, \"inf\", \"-inf\", \"nan\"], "
+                        "\"d\": [\"1979-05-27T07:32:00.5-07:00\", \"1979-05-27T07:32:00\", \"1979-05-27\", \"07:32:00\"], "
+                        "\"it\": {\"x\": 16}, \"aot\": [{}, {\"y\": \"z\"}]}");
+        free(s);
+        toml_free(doc);
+}
+
 int main(void) {
         RUN(strings);
         RUN(document);
+        RUN(all_types);
         return 0;
 }

@@ -72,6 +72,20 @@ TEST(foreign_plaintext) {
         secure_free(seed);
         seed = NULL;
 
+        /* any TOML 1.0 around it, and the seed as a multi-line string */
+        len = build_raw("[keypairs]\ncreated = 2024-05-20T16:00:00Z\nweight = 0.5\nmeta = { a = [1, 'x'] }\n"
+                        "realmfs-user = \"\"\"\\\n  000102030405060708090a0b0c0d0e0f\\\n  101112131415161718191a1b1c1d1e1f\"\"\"\n"
+                        "[[history]]\nat = 2023-01-01\n",
+                        raw);
+        ASSERT_OK(keyring_decrypt(raw, len, pass, strlen(pass), &seed, &reason));
+        ASSERT_EQ(seed[16], 0x10);
+        ASSERT_EQ(seed[31], 0x1f);
+        secure_free(seed);
+        seed = NULL;
+        len = build_raw("[keypairs]\nrealmfs-user = 1979-05-27\n", raw);
+        ASSERT_EQ(keyring_decrypt(raw, len, pass, strlen(pass), &seed, &reason), -EBADMSG);
+        ASSERT_STREQ(reason, "decrypted keyring has no realmfs-user string in [keypairs]");
+
         len = build_raw("not toml at all = = =", raw);
         ASSERT_EQ(keyring_decrypt(raw, len, pass, strlen(pass), &seed, &reason), -EBADMSG);
         ASSERT_STREQ(reason, "decrypted keyring is not valid TOML");

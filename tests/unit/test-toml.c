@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
 #include <sodium.h>
 
 #include "secure.h"
@@ -41,6 +42,10 @@ static void expect_error_len(const char *text, size_t len, int code, const char 
                 ASSERT_TRUE(doc == NULL);
                 free(error);
         }
+}
+
+static void expect_limit(const char *text, const char *expected) {
+        expect_error_len(text, strlen(text), -E2BIG, expected);
 }
 
 static void expect_error(const char *text, const char *expected) {
@@ -325,37 +330,410 @@ TEST(getters) {
         ASSERT_STREQ(toml_type_name(TOML_BOOLEAN), "boolean");
         ASSERT_STREQ(toml_type_name(TOML_ARRAY), "array");
         ASSERT_STREQ(toml_type_name(TOML_TABLE), "table");
+        ASSERT_STREQ(toml_type_name(TOML_FLOAT), "float");
+        ASSERT_STREQ(toml_type_name(TOML_DATETIME), "offset date-time");
+        ASSERT_STREQ(toml_type_name(TOML_DATETIME_LOCAL), "local date-time");
+        ASSERT_STREQ(toml_type_name(TOML_DATE_LOCAL), "local date");
+        ASSERT_STREQ(toml_type_name(TOML_TIME_LOCAL), "local time");
+        toml_free(doc);
+
+        /* the new types are other types: a float where a string or an
+         * integer is expected is a wrong type, as before */
+        doc = parse_ok("f = 1.0\nd = 1979-05-27\nt = { x = 1 }\n");
+        ASSERT_EQ(toml_table_get_string(doc, "f", &s), -EMEDIUMTYPE);
+        ASSERT_EQ(toml_table_get_integer(doc, "f", &i), -EMEDIUMTYPE);
+        ASSERT_EQ(toml_table_get_string(doc, "d", &s), -EMEDIUMTYPE);
+        ASSERT_EQ(toml_table_get_boolean(doc, "t", &b), -EMEDIUMTYPE);
         toml_free(doc);
         toml_free(NULL);
 }
 
-TEST(errors_outside_subset) {
-        expect_error("a = 1.5\n", "t:1:5: floats are not supported");
-        expect_error("a = [1, 2e3]\n", "t:1:9: floats are not supported");
-        expect_error("a = -inf\n", "t:1:5: floats are not supported");
-        expect_error("a = nan\n", "t:1:5: floats are not supported");
-        expect_error("x = 1\na = 1979-05-27\n", "t:2:5: dates and times are not supported");
-        expect_error("a = 07:32:00\n", "t:1:5: dates and times are not supported");
-        expect_error("a = 1979-05-27T07:32:00Z\n", "t:1:5: dates and times are not supported");
-        expect_error("a = {x = 1}\n", "t:1:5: inline tables are not supported");
-        expect_error("a = [1, {}]\n", "t:1:9: inline tables are not supported");
-        expect_error("a = \"\"\"x\"\"\"\n", "t:1:5: multi-line strings are not supported");
-        expect_error("a = '''x'''\n", "t:1:5: multi-line strings are not supported");
-        expect_error("a = [1,\n2]\n", "t:1:8: arrays must be written on one line");
-        expect_error("a = [1 # c\n]\n", "t:1:8: arrays must be written on one line");
-        expect_error("a = [\n", "t:1:6: arrays must be written on one line");
-        expect_error("x = 1\n  [[a]]\n", "t:2:3: arrays of tables ([[...]]) are not supported");
-        expect_error("a = 0x10\n", "t:1:5: hexadecimal, octal and binary integers are not supported");
-        expect_error("a = 0o17\n", "t:1:5: hexadecimal, octal and binary integers are not supported");
-        expect_error("a = 0b1\n", "t:1:5: hexadecimal, octal and binary integers are not supported");
+static void check_float(const TomlValue *t, const char *key, double expected) {
+        const TomlValue *v = get(t, key, TOML_FLOAT);
+
+        ASSERT_TRUE(memcmp(&v->floating, &expected, sizeof expected) == 0 ||
+                    (isnan(v->floating) && isnan(expected)));
+}
+
+TEST(numbers) {
+        TomlValue *doc = parse_ok("hex = 0xDEAD_beef\nhex0 = 0x00ff\noct = 0o755\nbin = 0b1101_0110\n"
+                                  "hexmax = 0x7FFFFFFFFFFFFFFF\noctmax = 0o777777777777777777777\n"
+                                  "binmax = 0b111111111111111111111111111111111111111111111111111111111111111\n"
+                                  "f1 = 3.14\nf2 = -0.01\nf3 = 5e+22\nf4 = 1e06\nf5 = -2E-2\nf6 = 6.626e-34\n"
+                                  "f7 = 1_000.000_1\nf8 = 0.0\nf9 = -0.0\nf10 = +0.0\nf11 = 224_617.445_991_228\n"
+                                  "i1 = inf\ni2 = +inf\ni3 = -inf\nn1 = nan\nn2 = +nan\nn3 = -nan\n"
+                                  "big = 1e400\ntiny = 1e-400\nsub = 5e-324\n"
+                                  "in-array = [1, 2.5, 0x10, -inf]\n");
+        const TomlValue *v;
+
+        check_integer(doc, "hex", 0xdeadbeef);
+        check_integer(doc, "hex0", 255);
+        check_integer(doc, "oct", 0755);
+        check_integer(doc, "bin", 214);
+        check_integer(doc, "hexmax", INT64_MAX);
+        check_integer(doc, "octmax", INT64_MAX);
+        check_integer(doc, "binmax", INT64_MAX);
+        check_float(doc, "f1", 3.14);
+        check_float(doc, "f2", -0.01);
+        check_float(doc, "f3", 5e22);
+        check_float(doc, "f4", 1e6);
+        check_float(doc, "f5", -2e-2);
+        check_float(doc, "f6", 6.626e-34);
+        check_float(doc, "f7", 1000.0001);
+        check_float(doc, "f8", 0.0);
+        check_float(doc, "f9", -0.0);
+        ASSERT_TRUE(signbit(get(doc, "f9", TOML_FLOAT)->floating));
+        check_float(doc, "f10", 0.0);
+        check_float(doc, "f11", 224617.445991228);
+        check_float(doc, "i1", INFINITY);
+        check_float(doc, "i2", INFINITY);
+        check_float(doc, "i3", -INFINITY);
+        check_float(doc, "n1", NAN);
+        check_float(doc, "n2", NAN);
+        ASSERT_TRUE(isnan(get(doc, "n3", TOML_FLOAT)->floating));
+        check_float(doc, "big", INFINITY); /* out of range, as tomllib (Python's float()) reads it */
+        check_float(doc, "tiny", 0.0);
+        check_float(doc, "sub", 5e-324);
+        v = get(doc, "in-array", TOML_ARRAY);
+        ASSERT_EQ(v->array.items[1]->type, TOML_FLOAT);
+        ASSERT_EQ(v->array.items[2]->integer, 16);
+        toml_free(doc);
+}
+
+static void check_datetime(const TomlValue *t, const char *key, TomlType type, const char *expected) {
+        char buf[TOML_DATETIME_STRING_MAX];
+
+        toml_format_datetime(type, &get(t, key, type)->datetime, buf);
+        ASSERT_STREQ(buf, expected);
+}
+
+TEST(datetimes) {
+        TomlValue *doc = parse_ok("odt1 = 1979-05-27T07:32:00Z\n"
+                                  "odt2 = 1979-05-27T00:32:00-07:00\n"
+                                  "odt3 = 1979-05-27T00:32:00.999999+05:30\n"
+                                  "odt4 = 1979-05-27 07:32:00z\n"
+                                  "odt5 = 1979-05-27t07:32:00.1234567891-00:00\n"
+                                  "ldt = 1979-05-27T07:32:00\n"
+                                  "ldt2 = 1979-05-27 00:32:00.5\n"
+                                  "ld = 1979-05-27\n"
+                                  "leap = 2000-02-29\n"
+                                  "lt1 = 07:32:00\n"
+                                  "lt2 = 00:32:00.000001\n"
+                                  "arr = [1979-05-27 07:32:00, 07:32:00,1979-05-27]\n"
+                                  "it = { when = 1979-05-27 }\n");
+        const TomlValue *v;
+
+        check_datetime(doc, "odt1", TOML_DATETIME, "1979-05-27T07:32:00Z");
+        check_datetime(doc, "odt2", TOML_DATETIME, "1979-05-27T00:32:00-07:00");
+        check_datetime(doc, "odt3", TOML_DATETIME, "1979-05-27T00:32:00.999999+05:30");
+        check_datetime(doc, "odt4", TOML_DATETIME, "1979-05-27T07:32:00Z");
+        check_datetime(doc, "odt5", TOML_DATETIME, "1979-05-27T07:32:00.123456789Z"); /* truncated to ns */
+        check_datetime(doc, "ldt", TOML_DATETIME_LOCAL, "1979-05-27T07:32:00");
+        check_datetime(doc, "ldt2", TOML_DATETIME_LOCAL, "1979-05-27T00:32:00.5");
+        check_datetime(doc, "ld", TOML_DATE_LOCAL, "1979-05-27");
+        check_datetime(doc, "leap", TOML_DATE_LOCAL, "2000-02-29");
+        check_datetime(doc, "lt1", TOML_TIME_LOCAL, "07:32:00");
+        check_datetime(doc, "lt2", TOML_TIME_LOCAL, "00:32:00.000001");
+        v = get(doc, "odt2", TOML_DATETIME);
+        ASSERT_EQ(v->datetime.year, 1979);
+        ASSERT_EQ(v->datetime.month, 5);
+        ASSERT_EQ(v->datetime.day, 27);
+        ASSERT_EQ(v->datetime.hour, 0);
+        ASSERT_EQ(v->datetime.minute, 32);
+        ASSERT_EQ(v->datetime.offset_minutes, -420);
+        ASSERT_EQ(get(doc, "odt3", TOML_DATETIME)->datetime.nanosecond, 999999000);
+        ASSERT_EQ(get(doc, "odt3", TOML_DATETIME)->datetime.offset_minutes, 330);
+        v = get(doc, "arr", TOML_ARRAY);
+        ASSERT_EQ(v->array.n, 3);
+        ASSERT_EQ(v->array.items[0]->type, TOML_DATETIME_LOCAL);
+        ASSERT_EQ(v->array.items[1]->type, TOML_TIME_LOCAL);
+        ASSERT_EQ(v->array.items[2]->type, TOML_DATE_LOCAL);
+        check_datetime(get(doc, "it", TOML_TABLE), "when", TOML_DATE_LOCAL, "1979-05-27");
+        toml_free(doc);
+}
+
+TEST(multiline_strings) {
+        TomlValue *doc = parse_ok("a = \"\"\"\nroses\nare red\"\"\"\n"
+                                  "b = \"\"\"\r\none\r\ntwo\r\n\"\"\"\n"
+                                  "c = \"\"\"\\\n    The quick \\\n\n  \t brown \\   \r\n  fox.\\\n\"\"\"\n"
+                                  "d = \"\"\"x\"\"\"\"\n"
+                                  "e = \"\"\"x\"\"\"\"\"\n"
+                                  "f = \"\"\"\"\"\"\n"
+                                  "g = \"\"\"\"a\"\" \\\"\"\" \\u00e9\\t\"\"\"\n"
+                                  "h = '''\nC:\\x\\ \"\"\" '' '''\n"
+                                  "i = ''''a'''''\n"
+                                  "j = \"\"\"\n\n\"\"\"\n"
+                                  "k = '''x\ty # not a comment\n[not] = a table'''\n"
+                                  "after = 1\n");
+
+        check_string(doc, "a", "roses\nare red");
+        check_string(doc, "b", "one\ntwo\n"); /* CRLF read as LF, as tomllib does */
+        check_string(doc, "c", "The quick brown fox.");
+        check_string(doc, "d", "x\"");
+        check_string(doc, "e", "x\"\"");
+        check_string(doc, "f", "");
+        check_string(doc, "g", "\"a\"\" \"\"\" \xc3\xa9\t");
+        check_string(doc, "h", "C:\\x\\ \"\"\" '' ");
+        check_string(doc, "i", "'a''");
+        check_string(doc, "j", "\n");
+        check_string(doc, "k", "x\ty # not a comment\n[not] = a table");
+        /* lines are counted inside multi-line values */
+        ASSERT_EQ(get(doc, "after", TOML_INTEGER)->line, 26);
+        ASSERT_EQ(get(doc, "k", TOML_STRING)->line, 24);
+        toml_free(doc);
+}
+
+TEST(multiline_arrays) {
+        TomlValue *doc = parse_ok("mask = [\n"
+                                  "  \"a.service\", # the first\n"
+                                  "  # a comment line\n"
+                                  "\n"
+                                  "  \"b.service\",\r\n"
+                                  "]\n"
+                                  "nested = [ [ 1,\n 2 ], [\n] ,\n]\n"
+                                  "x = [\n  1\n  ,2]\n"
+                                  "after = true\n");
+        const TomlValue *v;
+
+        v = get(doc, "mask", TOML_ARRAY);
+        ASSERT_EQ(v->array.n, 2);
+        ASSERT_STREQ(v->array.items[1]->string.data, "b.service");
+        ASSERT_EQ(v->array.items[1]->line, 5);
+        ASSERT_EQ(v->array.items[1]->column, 3);
+        v = get(doc, "nested", TOML_ARRAY);
+        ASSERT_EQ(v->array.n, 2);
+        ASSERT_EQ(v->array.items[0]->array.n, 2);
+        ASSERT_EQ(v->array.items[1]->array.n, 0);
+        ASSERT_EQ(get(doc, "x", TOML_ARRAY)->array.n, 2);
+        ASSERT_EQ(get(doc, "after", TOML_BOOLEAN)->line, 14);
+        toml_free(doc);
+}
+
+TEST(inline_tables) {
+        TomlValue *doc = parse_ok("point = { x = 1, y = 2 }\n"
+                                  "empty = {}\n"
+                                  "blank = {  }\n"
+                                  "nested = {a={b={c=1}},d.e.f=\"g\", d.e.h = 2, 'q' . \"r\" = [ {}, { s = 1 } ]}\n"
+                                  "ml = { s = \"\"\"\nx\"\"\", a = [\n1,\n] }\n"
+                                  "[options]\n"
+                                  "gpu = { enabled = true }\n");
+        const TomlValue *v, *e;
+
+        check_integer(get(doc, "point", TOML_TABLE), "y", 2);
+        ASSERT_EQ(get(doc, "empty", TOML_TABLE)->table.n, 0);
+        ASSERT_EQ(get(doc, "blank", TOML_TABLE)->table.n, 0);
+        v = get(doc, "nested", TOML_TABLE);
+        check_integer(get(get(v, "a", TOML_TABLE), "b", TOML_TABLE), "c", 1);
+        e = get(get(v, "d", TOML_TABLE), "e", TOML_TABLE);
+        check_string(e, "f", "g");
+        check_integer(e, "h", 2);
+        ASSERT_EQ(get(get(v, "q", TOML_TABLE), "r", TOML_ARRAY)->array.items[1]->type, TOML_TABLE);
+        check_string(get(doc, "ml", TOML_TABLE), "s", "x");
+        ASSERT_EQ(get(get(doc, "ml", TOML_TABLE), "a", TOML_ARRAY)->array.n, 1);
+        ASSERT_EQ(get(doc, "options", TOML_TABLE)->line, 9);
+        toml_free(doc);
+}
+
+TEST(arrays_of_tables) {
+        TomlValue *doc = parse_ok("[[products]]\nname = \"Hammer\"\n"
+                                  "[[products]]\n"
+                                  "[[products]]\nname = \"Nail\"\n"
+                                  "[[fruits]]\nname = \"apple\"\n"
+                                  "[fruits.physical]\ncolor = \"red\"\n"
+                                  "[[fruits.varieties]]\nname = \"red delicious\"\n"
+                                  "[[fruits.varieties]]\nname = \"granny smith\"\n"
+                                  "[[fruits]]\nname = \"banana\"\n"
+                                  "[[fruits.varieties]]\nname = \"plantain\"\n"
+                                  "[[a.b.c]]\n[a]\nx = 1\n"
+                                  "[[ 'q' . \"r\" ]] # comment\n");
+        const TomlValue *p, *f, *v;
+
+        p = get(doc, "products", TOML_ARRAY);
+        ASSERT_EQ(p->array.n, 3);
+        check_string(p->array.items[0], "name", "Hammer");
+        ASSERT_EQ(p->array.items[1]->table.n, 0);
+        ASSERT_EQ(p->array.items[1]->line, 3);
+        check_string(p->array.items[2], "name", "Nail");
+        f = get(doc, "fruits", TOML_ARRAY);
+        ASSERT_EQ(f->array.n, 2);
+        check_string(get(f->array.items[0], "physical", TOML_TABLE), "color", "red");
+        v = get(f->array.items[0], "varieties", TOML_ARRAY);
+        ASSERT_EQ(v->array.n, 2);
+        check_string(v->array.items[1], "name", "granny smith");
+        v = get(f->array.items[1], "varieties", TOML_ARRAY);
+        ASSERT_EQ(v->array.n, 1);
+        check_string(v->array.items[0], "name", "plantain");
+        ASSERT_EQ(get(get(get(doc, "a", TOML_TABLE), "b", TOML_TABLE), "c", TOML_ARRAY)->array.n, 1);
+        check_integer(get(doc, "a", TOML_TABLE), "x", 1);
+        ASSERT_EQ(get(get(doc, "q", TOML_TABLE), "r", TOML_ARRAY)->array.n, 1);
+        toml_free(doc);
+}
+
+TEST(errors_beyond_limits) {
         expect_error("a = 9223372036854775808\n", "t:1:5: integer does not fit in 64 bits");
         expect_error("a = [-9223372036854775809]\n", "t:1:6: integer does not fit in 64 bits");
+        expect_error("a = 0x8000000000000000\n", "t:1:5: integer does not fit in 64 bits");
+        expect_error("a = 0o1000000000000000000000\n", "t:1:5: integer does not fit in 64 bits");
         expect_error("\"a\\u0000\" = 1\n", "t:1:1: NUL in a key is not supported");
+        expect_error("a = 0000-01-01\n", "t:1:5: year 0000 is not supported");
+        expect_error("a = 23:59:60\n", "t:1:11: second out of range (leap seconds are not supported)");
+}
+
+TEST(errors_numbers) {
+        expect_error("a = 0x\n", "t:1:5: expected digits after 0x, 0o or 0b");
+        expect_error("a = 0x_1\n", "t:1:7: '_' must be between digits");
+        expect_error("a = 0x1_\n", "t:1:8: '_' must be between digits");
+        expect_error("a = 0b102\n", "t:1:9: invalid digit for the base of the integer");
+        expect_error("a = 0o8\n", "t:1:7: invalid digit for the base of the integer");
+        expect_error("a = 0xfg\n", "t:1:8: invalid character in integer");
+        expect_error("a = 0X10\n", "t:1:6: invalid character in integer");
+        expect_error("a = -0x10\n", "t:1:5: hexadecimal, octal and binary integers take no sign");
+        expect_error("a = 1.\n", "t:1:6: a float needs digits after '.'");
+        expect_error("a = 1.e5\n", "t:1:6: a float needs digits after '.'");
+        expect_error("a = .5\n", "t:1:5: invalid value (strings need quotes)");
+        expect_error("a = 1e\n", "t:1:6: a float's exponent needs digits");
+        expect_error("a = 1e+_1\n", "t:1:6: a float's exponent needs digits");
+        expect_error("a = 1.5e1_\n", "t:1:10: '_' must be between digits");
+        expect_error("a = 1_.5\n", "t:1:6: '_' must be between digits");
+        expect_error("a = 1._5\n", "t:1:6: a float needs digits after '.'");
+        expect_error("a = 01.5\n", "t:1:5: leading zeros are not allowed in numbers");
+        expect_error("a = 1.5.3\n", "t:1:8: invalid character in float");
+        expect_error("a = 1e5e5\n", "t:1:8: invalid character in float");
+        expect_error("a = infinity\n", "t:1:5: invalid value (strings need quotes)");
+        expect_error("a = Inf\n", "t:1:5: invalid value (strings need quotes)");
+        expect_error("a = +nan_\n", "t:1:5: invalid value (strings need quotes)");
+        expect_error("a = 1.5 x\n", "t:1:9: expected the end of the line");
+}
+
+TEST(errors_datetimes) {
+        expect_error("a = 1979-02-29\n", "t:1:13: day out of range for the month");
+        expect_error("a = 1900-02-29\n", "t:1:13: day out of range for the month");
+        expect_error("a = 1979-04-31\n", "t:1:13: day out of range for the month");
+        expect_error("a = 1979-00-01\n", "t:1:10: month out of range");
+        expect_error("a = 1979-13-01\n", "t:1:10: month out of range");
+        expect_error("a = 1979-1-01\n", "t:1:11: invalid date (expected YYYY-MM-DD)");
+        expect_error("a = 1979-05-2\n", "t:1:13: invalid date (expected YYYY-MM-DD)");
+        expect_error("a = 1979-05-27T\n", "t:1:15: invalid time (expected HH:MM:SS)");
+        expect_error("a = 1979-05-27T07:32\n", "t:1:20: invalid time (expected HH:MM:SS)");
+        expect_error("a = 1979-05-27 07:32\n", "t:1:20: invalid time (expected HH:MM:SS)");
+        expect_error("a = 1979-05-27 x\n", "t:1:16: expected the end of the line");
+        expect_error("a = 1979-05-27_07:32:00\n", "t:1:15: invalid character after the date (a time needs 'T' or a space)");
+        expect_error("a = 1979-05-27T24:00:00\n", "t:1:16: hour out of range");
+        expect_error("a = 1979-05-27T23:60:00\n", "t:1:19: minute out of range");
+        expect_error("a = 1979-05-27T07:32:00.\n", "t:1:24: fractional seconds need digits after '.'");
+        expect_error("a = 1979-05-27T07:32:00.Z\n", "t:1:24: fractional seconds need digits after '.'");
+        expect_error("a = 1979-05-27T07:32:00X\n", "t:1:24: invalid time offset (expected Z or +HH:MM)");
+        expect_error("a = 1979-05-27T07:32:00Zx\n", "t:1:25: invalid character after the date-time");
+        expect_error("a = 1979-05-27T07:32:00+1:00\n", "t:1:26: invalid time offset (expected Z or +HH:MM)");
+        expect_error("a = 1979-05-27T07:32:00+0100\n", "t:1:27: invalid time offset (expected Z or +HH:MM)");
+        expect_error("a = 1979-05-27T07:32:00+24:00\n", "t:1:25: time offset out of range");
+        expect_error("a = 1979-05-27T07:32:00+01:60\n", "t:1:28: time offset out of range");
+        expect_error("a = 1979-05-27T07:32:00+01:00:00\n", "t:1:30: invalid character after the date-time");
+        expect_error("a = 07:32\n", "t:1:9: invalid time (expected HH:MM:SS)");
+        expect_error("a = 7:32:00\n", "t:1:6: invalid time (expected HH:MM:SS)");
+        expect_error("a = 07:32:00Z\n", "t:1:13: a time without a date takes no offset");
+        expect_error("a = 07:32:00-07:00\n", "t:1:13: a time without a date takes no offset");
+        expect_error("a = 07:32:00 1\n", "t:1:14: expected the end of the line");
+        expect_error("a = 1979-05-27 07:32:00 1\n", "t:1:25: expected the end of the line");
+        expect_error("a = -1979-05-27\n", "t:1:10: invalid character in integer");
+}
+
+TEST(errors_multiline) {
+        expect_error("a = \"\"\"abc\n", "t:1:5: unterminated multi-line string");
+        expect_error("a = \"\"\"abc\"\"\n", "t:1:5: unterminated multi-line string");
+        expect_error("a = '''abc''\n", "t:1:5: unterminated multi-line string");
+        expect_error("a = \"\"\"abc\\\"\"\"\n", "t:1:5: unterminated multi-line string");
+        expect_error("a = \"\"\"a\"\"\"\"\"\"\n", "t:1:14: expected the end of the line");
+        expect_error("a = '''a''''''\n", "t:1:14: expected the end of the line");
+        expect_error("x = 1\na = \"\"\"\nok\n\\q\"\"\"\n", "t:4:1: invalid escape sequence");
+        expect_error("a = \"\"\"\\ x\"\"\"\n", "t:1:8: invalid escape sequence");
+        expect_error("a = \"\"\"\\ \"\"\"\n", "t:1:8: invalid escape sequence");
+        expect_error("a = \"\"\"\n\n  \x01\"\"\"\n", "t:3:3: control character in string (use an escape)");
+        expect_error("a = '''\n\x7f'''\n", "t:2:1: control character in string (use an escape)");
+        expect_error("a = '''a\rb'''\n", "t:1:9: carriage return not followed by a newline");
+        expect_error("a = \"\"\"a\\ \rb\"\"\"\n", "t:1:11: carriage return not followed by a newline");
+        expect_error("a = \"\"\"\n\\uD800\"\"\"\n", "t:2:1: escape is not a Unicode scalar value");
+        expect_error("\"\"\"a\"\"\" = 1\n", "t:1:3: expected '=' after the key");
+        expect_error("a = [\n", "t:1:5: unterminated array (no ']')");
+        expect_error("a = [1,\n2\n", "t:1:5: unterminated array (no ']')");
+        expect_error("a = [1 # c\n 2]\n", "t:2:2: expected ',' or ']' in array");
+        expect_error("a = [1,\n#\x01\n]\n", "t:2:2: control character in comment");
+        expect_error("a = [1,\r]\n", "t:1:8: carriage return not followed by a newline");
+        expect_error("a = [\n1,\n,]\n", "t:3:1: expected a value");
+        /* a key reported after its multi-line value is on its own line */
+        {
+                size_t cap = (size_t) TOML_MAX_TABLE_ENTRIES * 16 + 64, len = 0;
+                char *text = malloc(cap), *error = NULL;
+                TomlValue *doc = NULL;
+
+                ASSERT_TRUE(text);
+                for (unsigned i = 0; i < TOML_MAX_TABLE_ENTRIES; i++)
+                        len += (size_t) snprintf(text + len, cap - len, "k%u = %u\n", i, i);
+                len += (size_t) snprintf(text + len, cap - len, "  one-more = [\n1,\n]\n");
+                ASSERT_EQ(toml_parse(text, len, "t", 0, &doc, &error), -E2BIG);
+                ASSERT_STREQ(error, "t:10001:3: more than 10000 keys in one table");
+                free(error);
+                free(text);
+        }
+}
+
+TEST(errors_inline_tables) {
+        expect_error("a = {x = 1,}\n", "t:1:12: no trailing comma in an inline table");
+        expect_error("a = {x = 1\n}\n", "t:1:11: inline tables must be written on one line");
+        expect_error("a = {\nx = 1}\n", "t:1:6: inline tables must be written on one line");
+        expect_error("a = {x = 1, # c\n}\n", "t:1:13: inline tables must be written on one line");
+        expect_error("a = {x = 1 y = 2}\n", "t:1:12: expected ',' or '}' in inline table");
+        expect_error("a = {,}\n", "t:1:6: expected a key");
+        expect_error("a = {x = 1,, y = 2}\n", "t:1:12: expected a key");
+        expect_error("a = {x}\n", "t:1:7: expected '=' after the key");
+        expect_error("a = {x = }\n", "t:1:10: expected a value");
+        expect_error("a = {x = 1, x = 2}\n", "t:1:13: duplicate key");
+        expect_error("a = {x = 1, x.y = 2}\n", "t:1:13: key already holds a value, cannot be a table");
+        expect_error("a = {x = {}, x.y = 2}\n", "t:1:14: an inline table cannot be extended");
+        expect_error("a = {x.y = 1, x = {}}\n", "t:1:15: duplicate key");
+        expect_error("a = {x = [], x.y = 2}\n", "t:1:14: key already holds a value, cannot be a table");
+        expect_error("a = {x = 1\n", "t:1:11: inline tables must be written on one line");
+        expect_error("a = {x = 1", "t:1:5: unterminated inline table (no '}')");
+        expect_error("a = {", "t:1:5: unterminated inline table (no '}')");
+        /* complete as written: no header, dotted key or [[header]] adds to it */
+        expect_error("a = {x = 1}\na.y = 2\n", "t:2:1: an inline table cannot be extended");
+        expect_error("a = {x = 1}\n[a]\n", "t:2:1: table defined twice (as an inline table)");
+        expect_error("a = {x = {}}\n[a.x]\n", "t:2:2: an inline table cannot be extended");
+        expect_error("a = {x = {}}\n[a.x.y]\n", "t:2:2: an inline table cannot be extended");
+        expect_error("a = {}\n[[a.b]]\n", "t:2:3: an inline table cannot be extended");
+        expect_error("a = {b = [{}]}\n[[a.b]]\n", "t:2:3: an inline table cannot be extended");
+        expect_error("[t]\na = {x = 1}\n[t.a]\n", "t:3:1: table defined twice (as an inline table)");
+}
+
+TEST(errors_arrays_of_tables) {
+        expect_error("[[a]\n", "t:1:4: expected ']]' at the end of the array of tables header");
+        expect_error("[[a] ]\n", "t:1:4: expected ']]' at the end of the array of tables header");
+        expect_error("[[]]\n", "t:1:3: expected a key");
+        expect_error("[ [a]]\n", "t:1:3: expected a key");
+        expect_error("[[a]] x\n", "t:1:7: expected the end of the line");
+        expect_error("[a]\n[[a]]\n", "t:2:3: key already holds a table, cannot be an array of tables");
+        expect_error("a.b = 1\n[[a]]\n", "t:2:3: key already holds a table, cannot be an array of tables");
+        expect_error("[[a]]\n[a]\n", "t:2:1: table defined twice (as an array of tables)");
+        expect_error("a = []\n[[a]]\n", "t:2:3: key already holds a value, cannot be an array of tables");
+        expect_error("a = [{}]\n[[a]]\n", "t:2:3: key already holds a value, cannot be an array of tables");
+        expect_error("a = [{}]\n[a.b]\n", "t:2:2: key already holds a value, cannot be a table");
+        expect_error("a = 1\n[[a]]\n", "t:2:3: key already holds a value, cannot be an array of tables");
+        expect_error("[[a.b]]\n[[a]]\n", "t:2:3: key already holds a table, cannot be an array of tables");
+        expect_error("[[a]]\nb = 1\n[a.b]\n", "t:3:4: key already holds a value, cannot be a table");
+        expect_error("[[a]]\n[a.b]\n[a.b]\n", "t:3:1: table defined twice");
+        expect_error("[[a]]\nb.c = 1\n[a.b]\n", "t:3:1: table defined twice");
+        /* dotted keys do not reach into an array of tables */
+        expect_error("[[t.a]]\n[t]\na.b = 1\n", "t:3:1: key already holds a value, cannot be a table");
+        expect_error("[[a.b]]\n[a]\nb.y = 2\n", "t:3:1: key already holds a value, cannot be a table");
+        /* but [[a]] opens a new element: its tables are new */
+        toml_free(parse_ok("[[a]]\n[a.b]\nb.c = 1\n[[a]]\n[a.b]\nb.c = 2\n"));
+        toml_free(parse_ok("[[a]]\nb.c = 1\n[[a]]\nb.c = 2\n"));
+        toml_free(parse_ok("[[a.b]]\n[a]\n[a.c]\n")); /* a implicit, then defined */
 }
 
 TEST(errors_syntax) {
-        expect_error("a = 01\n", "t:1:5: leading zeros are not allowed in integers");
-        expect_error("a = -00\n", "t:1:5: leading zeros are not allowed in integers");
+        expect_error("a = 01\n", "t:1:5: leading zeros are not allowed in numbers");
+        expect_error("a = -00\n", "t:1:5: leading zeros are not allowed in numbers");
         expect_error("a = 1__0\n", "t:1:6: '_' must be between digits");
         expect_error("a = 1_\n", "t:1:6: '_' must be between digits");
         expect_error("a = +_1\n", "t:1:5: invalid value (strings need quotes)");
@@ -443,6 +821,8 @@ TEST(errors_redefinition) {
         expect_error("[a]\nb = 1\n[a.b]\n", "t:3:4: key already holds a value, cannot be a table");
 }
 
+#define REPEAT20(s) s s s s s s s s s s s s s s s s s s s s
+
 TEST(limits) {
         TomlValue *doc = NULL;
         char *error = NULL, *big, buf[512];
@@ -511,7 +891,48 @@ TEST(limits) {
         free(big);
 
         /* a NULL error pointer is fine */
-        ASSERT_EQ(toml_parse("a = 1.0", 7, "t", 0, &doc, NULL), -EINVAL);
+        ASSERT_EQ(toml_parse("a = 1.", 6, "t", 0, &doc, NULL), -EINVAL);
+
+        /* an array of tables is a key and an index deep, each time */
+        toml_free(parse_ok("[[a.b.c.d.e.f.g.h.i.j.k.l.m.n.o]]\n"));
+        expect_limit("[[a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p]]\n",
+                         "t:1:33: tables and arrays nested more than 16 deep");
+        toml_free(parse_ok("[[a]]\n[[a.b]]\n[[a.b.c]]\n[[a.b.c.d]]\n[[a.b.c.d.e]]\n[[a.b.c.d.e.f]]\n"
+                           "[[a.b.c.d.e.f.g]]\n[[a.b.c.d.e.f.g.h]]\n"));
+        expect_limit("[[a]]\n[[a.b]]\n[[a.b.c]]\n[[a.b.c.d]]\n[[a.b.c.d.e]]\n[[a.b.c.d.e.f]]\n"
+                         "[[a.b.c.d.e.f.g]]\n[[a.b.c.d.e.f.g.h]]\n[[a.b.c.d.e.f.g.h.i]]\n",
+                         "t:9:19: tables and arrays nested more than 16 deep");
+        toml_free(parse_ok("[[a.b.c.d.e.f.g]]\ni.j.k.l.m.n.o.p = 1\n"));
+        expect_limit("[[a.b.c.d.e.f.g]]\ni.j.k.l.m.n.o.p.q = 1\n",
+                         "t:2:17: tables and arrays nested more than 16 deep");
+        expect_limit("[[a]]\n[a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p]\n",
+                         "t:2:32: tables and arrays nested more than 16 deep");
+        /* inline tables: a key each */
+        snprintf(buf, sizeof buf, "a = %.*s1%.*s\n", 15 * 6, REPEAT20("{ b = "), 15, "}}}}}}}}}}}}}}}}}}}}");
+        toml_free(parse_ok(buf));
+        snprintf(buf, sizeof buf, "a = %.*s1%.*s\n", 16 * 6, REPEAT20("{ b = "), 16, "}}}}}}}}}}}}}}}}}}}}");
+        expect_error_len(buf, strlen(buf), -E2BIG, "t:1:97: tables and arrays nested more than 16 deep");
+        toml_free(parse_ok("a = { b.c.d.e.f.g.h.i.j.k.l.m.n.o.p = [] }\n"));
+        expect_limit("a = { b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q = 1 }\n",
+                         "t:1:37: tables and arrays nested more than 16 deep");
+
+        /* tables in one array of tables */
+        {
+                size_t cap = (size_t) TOML_MAX_TABLE_ENTRIES * 8 + 64, len = 0;
+                char *text = malloc(cap);
+
+                ASSERT_TRUE(text);
+                for (unsigned i = 0; i < TOML_MAX_TABLE_ENTRIES; i++)
+                        len += (size_t) snprintf(text + len, cap - len, "[[a]]\n");
+                doc = parse_flags(text, len, 0);
+                ASSERT_EQ(get(doc, "a", TOML_ARRAY)->array.n, TOML_MAX_TABLE_ENTRIES);
+                toml_free(doc);
+                len += (size_t) snprintf(text + len, cap - len, "[[a]]\n");
+                ASSERT_EQ(toml_parse(text, len, "t", 0, &doc, &error), -E2BIG);
+                ASSERT_STREQ(error, "t:10001:1: more than 10000 tables in one array of tables");
+                free(error);
+                free(text);
+        }
 }
 
 static void check_all_secure(const TomlValue *v, bool secure) {
@@ -560,6 +981,12 @@ TEST(secure_no_leaks) {
                 "a = [[[[[[[[[[[[[[[[['deep']]]]]]]]]]]]]]]]]\n",
                 "[a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p]\nx = 'too deep'\n",
                 "x = 'v' junk\n",
+                "a = { b = 1.5, c = [1979-05-27, 07:32:00], d.e = \"\"\"\nx\"\"\" }\n",
+                "[[a]]\nx = '''s\nt'''\n[[a]]\n[a.b]\ny = -inf\n",
+                "a = { b = 'x', b = 'y' }\n",
+                "a = \"\"\"\nSECRET\\q\"\"\"\n",
+                "a = [\n'x',\n1.5e\n]\n",
+                "[[a]]\n[a]\n",
         };
 
         /* The ordinary allocator may map memory now and then too, but a leak
@@ -623,7 +1050,9 @@ TEST(secure_out_of_memory) {
 
 TEST(secure) {
         static const char text[] = "[keypairs]\nrealmfs-user = \"00112233\"\nx = [\"a\", \"b\", [1]]\n"
-                                   "\"quoted\".dotted = true\n";
+                                   "\"quoted\".dotted = true\n"
+                                   "ml = \"\"\"\nline\\\n  more\"\"\"\nf = 1.5\nd = 1979-05-27T07:32:00Z\n"
+                                   "it = { a = [{ b = '''x''' }] }\n[[aot]]\nk = 'v'\n[[aot]]\n";
         TomlValue *doc;
         const char *s;
 
@@ -637,6 +1066,30 @@ TEST(secure) {
         toml_free(doc);
         /* every error path frees everything too (checked by ASan/LSan), see
          * expect_error(), which runs each case in both modes */
+}
+
+static void check_written(const char *text, const char *expected) {
+        _cleanup_free_ char *out = NULL;
+        TomlValue *doc = parse_ok(text);
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+
+        ASSERT_TRUE(f);
+        ASSERT_OK(toml_write_value(f, doc));
+        ASSERT_TRUE(fclose(f) == 0);
+        ASSERT_STREQ(out, expected);
+        toml_free(doc);
+}
+
+TEST(write_value) {
+        check_written("", "{}");
+        check_written("s = \"\"\"\na\"b\tc\"\"\"\ni = -7\nb = false\n"
+                      "f = [0.1, -0.0, 1e+300, 100.0, 5e-324, nan, -inf, 1_0.5e-1_0]\n",
+                      "{ s = \"a\\\"b\\tc\", i = -7, b = false, f = [0.1, -0.0, 1e+300, 100.0, 5e-324, nan, -inf, 1.05e-09] }");
+        check_written("d = [1979-05-27 07:32:00.250z, 1979-05-27T07:32:00+01:30, 1979-05-27, 07:32:00.000000001]\n",
+                      "{ d = [1979-05-27T07:32:00.25Z, 1979-05-27T07:32:00+01:30, 1979-05-27, 07:32:00.000000001] }");
+        check_written("\"a b\" = 1\n\"\" = 2\n'é' = 3\nbare-key_1 = 4\n[t.u]\n[[v]]\nw = {}\n",
+                      "{ \"a b\" = 1, \"\" = 2, \"é\" = 3, bare-key_1 = 4, t = { u = {} }, v = [{ w = {} }] }");
 }
 
 TEST(quote_round_trip) {
@@ -689,7 +1142,18 @@ int main(void) {
         RUN(realistic_documents);
         RUN(positions);
         RUN(getters);
-        RUN(errors_outside_subset);
+        RUN(numbers);
+        RUN(datetimes);
+        RUN(multiline_strings);
+        RUN(multiline_arrays);
+        RUN(inline_tables);
+        RUN(arrays_of_tables);
+        RUN(errors_beyond_limits);
+        RUN(errors_numbers);
+        RUN(errors_datetimes);
+        RUN(errors_multiline);
+        RUN(errors_inline_tables);
+        RUN(errors_arrays_of_tables);
         RUN(errors_syntax);
         RUN(errors_strings);
         RUN(errors_bytes);
@@ -699,5 +1163,6 @@ int main(void) {
         RUN(secure_no_leaks);
         RUN(secure_out_of_memory);
         RUN(quote_round_trip);
+        RUN(write_value);
         return 0;
 }
