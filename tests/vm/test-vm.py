@@ -182,9 +182,22 @@ def scenario_pair(out):
           str(rep.get("machine")))
     check("realm@dev.service" not in u or u["realm@dev.service"] == "inactive", "pair: non-autostart realm dev not started")
     expect_network_up(rep, "pair")
-    rep, text, t = run(out, "pair-next", "", backing=overlay)
+    rep, text, t = run(out, "pair-next", "vmtest.slowtree", backing=overlay)
     expect_settled(rep, "pair-next")
     expect_citadel(out, rep, "pair-next", False)
+    # the first attach of a 512 MiB tree-less image under a 6 s start timeout
+    ign = (one(rep, "slowtree-ignored") + " x x x").split()
+    hee = (one(rep, "slowtree-heeded") + " x x x").split()
+    if ign[0] == "success":
+        check(True, "pair-next: slowtree: this machine hashes 512 MiB in %s s, under the 6 s timeout: the "
+              "extension is not needed here (not judged)" % ign[1])
+    else:
+        check(ign[0] == "timeout" and ign[2] == "0",
+              "pair-next: slowtree, progress reports ignored (NotifyAccess=none): killed at the 6 s timeout, "
+              "the flag still clear", one(rep, "slowtree-ignored"))
+        check(hee[0] == "success" and hee[2] == "2" and float(hee[1]) > 6 and one(rep, "slowtree-extend") == "1",
+              "pair-next: slowtree, progress reports heeded (NotifyAccess=main): the attach took %s s, past the "
+              "6 s timeout, and completed the image" % hee[1], one(rep, "slowtree-heeded"))
     os.unlink(overlay)
 
 
