@@ -322,6 +322,7 @@ static int sign_cb(int fd, const char *tmp_path, void *userdata) {
 int realmfs_image_sign(const char *path, const char *channel, const SealParams *seal) {
         _cleanup_(realmfs_image_close) RealmfsImage img = REALMFS_IMAGE_NULL;
         _cleanup_close_ int lock = -1;
+        const char *beyond;
         struct stat st;
         SealJob job;
         int r;
@@ -337,9 +338,9 @@ int realmfs_image_sign(const char *path, const char *channel, const SealParams *
                 return log_error_errno(errno, "%s: %m", path);
         img.meta.version++;
         img.meta.channel = channel ? channel : REALMFS_USER_CHANNEL;
-        if (realmfs_metainfo_beyond_citadel(&img.meta))
-                return log_error_errno(ERANGE, "%s: cannot re-seal: the new %s", path,
-                                       realmfs_metainfo_beyond_citadel(&img.meta));
+        beyond = realmfs_metainfo_beyond_citadel(&img.meta);
+        if (beyond)
+                return log_error_errno(ERANGE, "%s: cannot re-seal: the new %s", path, beyond);
         job = (SealJob) {
                 .meta = &img.meta,
                 .params = *seal,

@@ -155,6 +155,7 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
         _cleanup_(work_copy_done) WorkCopy w = { .fd = -1 };
         _cleanup_close_ int lock = -1;
         RealmfsMetainfo meta;
+        const char *beyond;
         uint64_t nblocks = 0, start;
         bool save;
         struct stat st;
@@ -181,12 +182,14 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
         r = new_size(u, &img, &nblocks);
         if (r < 0)
                 return r;
+        /* the new version's metainfo, checked before any copy */
         meta = img.meta;
         meta.nblocks = nblocks;
         meta.version = img.meta.version + 1;
-        if (realmfs_metainfo_beyond_citadel(&meta))
-                return log_error_errno(ERANGE, "%s: cannot make the new version: its %s", img.path,
-                                       realmfs_metainfo_beyond_citadel(&meta));
+        meta.channel = REALMFS_USER_CHANNEL; /* the user key signs it: its channel */
+        beyond = realmfs_metainfo_beyond_citadel(&meta);
+        if (beyond)
+                return log_error_errno(ERANGE, "%s: cannot make the new version: its %s", img.path, beyond);
         test_hook_stop_point("verified");
 
         /* 2. the work copy, sized for the grown filesystem */
@@ -229,10 +232,6 @@ int realmfs_update(const RealmfsUpdate *u, RealmfsUpdateResult *ret) {
                 return 0; /* the caller says so */
 
         /* 4. sealed (the tree after the data, the header in front), then in place of the image */
-        meta = img.meta;
-        meta.nblocks = nblocks;
-        meta.version = img.meta.version + 1;
-        meta.channel = REALMFS_USER_CHANNEL; /* the user key signs it: its channel */
         start = now_usec();
         r = realmfs_seal_work_copy(w.fd, w.path, &meta, img.header.status, img.header.flags, &u->seal);
         if (r < 0)
