@@ -24,7 +24,9 @@
 #include "fileio.h"
 #include "header.h"
 #include "log.h"
+#include "measure.h"
 #include "names.h"
+#include "predict.h"
 #include "unit-file.h"
 #include "unit-name.h"
 #include "util.h"
@@ -143,6 +145,57 @@ static int add_realm(const RealmEntry *realm) {
                         return r;
         }
         return 0;
+}
+
+/* Measured activation ([L]): the RealmFS the boot activates are measured
+ * in name order, whatever order systemd would start them in, so that the
+ * PCR value depends only on which images were activated.  Each one's
+ * realmfs-verity@ unit is ordered after those of all names before it (not
+ * only the one before: a failed or masked one does not break the chain);
+ * After= orders only units of the same transaction, so an image attached
+ * later is measured when it is attached. */
+static int add_measure_order_dropin(char *const *set, size_t i, int pcr) {
+        _cleanup_free_ char *unit = NULL, *dropin = NULL;
+        FILE *f;
+        int r;
+
+        if (unit_name_build_instance("realmfs-verity", set[i], ".service", &unit) < 0 ||
+            asprintf(&dropin, "%s.d/50-realmboot-measure-order.conf", unit) < 0)
+                return log_oom();
+        r = unit_file_create(arg_dest, dropin, &f);
+        if (r < 0)
+                return r;
+        fprintf(f, "# measured into PCR %d after the boot's RealmFS before it in name order\n[Unit]\nAfter=", pcr);
+        for (size_t k = 0; k < i; k++) {
+                _cleanup_free_ char *before = NULL;
+
+                if (unit_name_build_instance("realmfs-verity", set[k], ".service", &before) < 0) {
+                        fclose(f);
+                        return log_oom();
+                }
+                fprintf(f, "%s%s", k ? " " : "", before);
+        }
+        fputc('\n', f);
+        return unit_file_finish(f, dropin);
+}
+
+static int add_measure_order(const RealmEntry *realms, size_t n_realms) {
+        char **set = NULL;
+        MeasureSettings ms;
+        size_t n = 0;
+        int r, result = 0;
+
+        measure_settings(&arg_config, &arg_cmdline, &ms);
+        if (ms.pcr < 0 || arg_cmdline.noverity)
+                return 0;
+        r = realmfs_boot_set_of(&arg_config, realms, n_realms, &set, &n);
+        if (r < 0)
+                return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the image paths: %m");
+        for (size_t i = 1; i < n; i++)
+                if ((r = add_measure_order_dropin(set, i, ms.pcr)) < 0)
+                        result = r;
+        strv_free_n(set, n);
+        return result;
 }
 
 /* The second network layer of safe mode, independent of the first
@@ -293,6 +346,8 @@ static int run_normal(void) {
                 return log_oom();
         }
         result = add_mounts(fs, n_fs);
+        if ((r = add_measure_order(realms, n_realms)) < 0)
+                result = r;
         for (size_t i = 0; result >= 0 && i < n_realms; i++) {
                 Realmfs key = { .name = realms[i].realmfs };
                 Realmfs *f = bsearch(&key, fs, n_fs, sizeof *fs, realmfs_compare);

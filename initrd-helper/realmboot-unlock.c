@@ -21,6 +21,7 @@
 
 #include "cmdline.h"
 #include "config.h"
+#include "measure.h"
 #include "fileio.h"
 #include "keyring.h"
 #include "kernel-keys.h"
@@ -404,6 +405,7 @@ static int run(void) {
         _cleanup_(realmboot_config_done) RealmbootConfig config = {};
         _cleanup_(realmboot_cmdline_done) RealmbootCmdline cmdline = {};
         const char *mode_why;
+        MeasureSettings ms;
         KeyMode mode;
         size_t len;
         int r;
@@ -422,6 +424,14 @@ static int run(void) {
                 return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the root path: %m");
         load_config(root, &config);
         mode = choose_mode(&cmdline, &config, &mode_why);
+        /* the boot's own words, before any key is loaded: a TPM secret
+         * bound to the safe-mode value is then out of reach of any other
+         * boot ([L]) */
+        measure_settings(&config, &cmdline, &ms);
+        if (measure_boot(&ms, &cmdline, cmdline.safe_mode) < 0 && cmdline.safe_mode && mode == KEY_MODE_PAIR) {
+                mode = KEY_MODE_PUBLIC;
+                mode_why = "safe mode, but not measured and [measure] required";
+        }
         log_debug("Key mode %s (%s), target keyring %s.", key_mode_to_string(mode), mode_why, arg_target_name);
         r = path_join(root, config.keyring, &keyring_path);
         if (r < 0)

@@ -10,17 +10,22 @@
 #include "image-tree.h"
 #include "log.h"
 #include "loop.h"
+#include "measure.h"
 #include "names.h"
+#include "pcr.h"
 #include "util.h"
 
 static const char *const allowed_filesystems[] = { "ext4", "erofs", "squashfs" };
 
+/* *ret_verified: the signature verified with ret_signer (not with
+ * realmboot.nosignatures, which checks nothing). */
 static int check_trust(const RealmfsImage *img, const RealmbootConfig *config, const RealmbootCmdline *cmdline,
-                       char *ret_how, size_t how_size) {
+                       char *ret_how, size_t how_size, uint8_t ret_signer[32], bool *ret_verified) {
         _cleanup_free_ TrustedKey *keys = NULL;
         size_t n = 0;
         int r;
 
+        *ret_verified = false;
         if (cmdline->nosignatures) {
                 log_warning("%s: realmboot.nosignatures: NOT checking the image signature!", img->path);
                 snprintf(ret_how, how_size, "NOT CHECKED (realmboot.nosignatures)");
@@ -29,9 +34,10 @@ static int check_trust(const RealmfsImage *img, const RealmbootConfig *config, c
         r = trust_collect(config, cmdline, &keys, &n);
         if (r < 0)
                 return r;
-        r = realmfs_image_check_signature(img, keys, n, true);
+        r = realmfs_image_check_signer(img, keys, n, true, ret_signer);
         if (r < 0)
                 return r;
+        *ret_verified = true;
         snprintf(ret_how, how_size, "verified (channel %s)", img->meta.channel);
         return 0;
 }
@@ -55,6 +61,21 @@ static int probe_filesystem(const char *device, const char *image) {
                           type ? type : "(unknown)");
         blkid_free_probe(pr);
         return r;
+}
+
+/* What attach extends into the TPM ([L]), for --dry-run. */
+static void print_measurement(const MeasureSettings *ms, const char *name, const RealmfsImage *img,
+                              const uint8_t *signer) {
+        static const uint8_t none[32] = {};
+        char word[PCR_WORD_MAX];
+
+        if (ms->pcr < 0) {
+                printf("measure:         off\n");
+                return;
+        }
+        if (pcr_word_verity(name, img->meta.verity.root_hash, signer ? signer : none, word, sizeof word) < 0)
+                return;
+        printf("measure:         %s into PCR %d%s\n", word, ms->pcr, ms->required ? " (required)" : "");
 }
 
 static void print_parameters(const RealmfsImage *img, const char *dm_path, const char *how) {
@@ -107,8 +128,10 @@ int realmfs_attach(const char *name, bool dry_run) {
         _cleanup_(realmboot_cmdline_done) RealmbootCmdline cmdline = {};
         _cleanup_(realmfs_image_close) RealmfsImage img = REALMFS_IMAGE_NULL;
         const char *reason = NULL;
-        uint8_t active_root[VERITY_ROOT_SIZE];
+        uint8_t active_root[VERITY_ROOT_SIZE], signer[32];
         char how[96], fd_path[64], tag[2 * VERITY_ROOT_SIZE + 1];
+        MeasureSettings ms;
+        bool verified;
         int r;
 
         if (!realmfs_name_is_valid(name))
@@ -126,12 +149,14 @@ int realmfs_attach(const char *name, bool dry_run) {
         r = realmfs_image_open(path, &img);
         if (r < 0)
                 return r;
-        r = check_trust(&img, &config, &cmdline, how, sizeof how);
+        r = check_trust(&img, &config, &cmdline, how, sizeof how, signer, &verified);
         if (r < 0)
                 return r;
+        measure_settings(&config, &cmdline, &ms);
         if (!realmfs_image_has_tree(&img)) {
                 if (dry_run) {
                         print_parameters(&img, dm_path, how);
+                        print_measurement(&ms, name, &img, verified ? signer : NULL);
                         printf("hash tree:       none yet: attach computes it from the data, checks its root and "
                                "appends it\n");
                         return fflush(stdout) == 0 ? 0 : -EIO;
@@ -153,6 +178,7 @@ int realmfs_attach(const char *name, bool dry_run) {
                 return log_error_errno(r, "%s: %s", path, reason);
         if (dry_run) {
                 print_parameters(&img, dm_path, how);
+                print_measurement(&ms, name, &img, verified ? signer : NULL);
                 return fflush(stdout) == 0 ? 0 : -EIO;
         }
 
@@ -162,13 +188,25 @@ int realmfs_attach(const char *name, bool dry_run) {
                         return log_error_errno(EEXIST, "%s is active with another root hash than %s carries", dm_path,
                                                path);
                 log_info("%s is already active with the signed root hash.", dm_path);
-                return 0;
+                /* measured when it was activated; nothing is extended twice */
+                return measure_realmfs(&ms, &cmdline, name, img.meta.verity.root_hash, verified ? signer : NULL);
         }
         if (r != -ENODEV)
                 return log_error_errno(r, "Cannot query %s: %m", dm_path);
         r = activate(&img, dm_name, dm_path);
         if (r < 0)
                 return r;
+        /* measured once dm-verity holds the signed root and the filesystem
+         * is there, before anything mounts it; refused when [measure]
+         * required and it cannot be */
+        r = measure_realmfs(&ms, &cmdline, name, img.meta.verity.root_hash, verified ? signer : NULL);
+        if (r < 0) {
+                _cleanup_free_ char *dev = NULL;
+                (void) verity_deactivate(dm_name, &dev);
+                if (dev && string_has_prefix(dev, "/dev/loop"))
+                        (void) loop_device_detach_path(dev);
+                return r;
+        }
         hex_encode(img.meta.verity.root_hash, VERITY_ROOT_SIZE, tag);
         log_info("%s: active as %s (tag %.8s, signature %s).", path, dm_path, tag, how);
         return 0;

@@ -5,6 +5,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "names.h"
+#include "pcr.h"
 #include "unit-name.h"
 #include "util.h"
 
@@ -193,6 +194,30 @@ static void add_channel(RealmbootCmdline *c, const char *key, const char *value)
         c->channels[c->n_channels++] = ch;
 }
 
+/* realmboot.measure=0|no (off), bare or yes (on), or N (that PCR) */
+static void set_measure(RealmbootCmdline *c, const char *key, const char *value) {
+        uint64_t n;
+        int b;
+
+        if (value && safe_atou64(value, &n) >= 0 && n > 1) {
+                if (n > 23 || !pcr_index_is_extendable((unsigned) n)) {
+                        log_warning("Kernel command line: %s=%s: not a PCR userspace may extend (8 to 16, or 23), "
+                                    "ignoring", key, value);
+                        return;
+                }
+                c->measure = 1;
+                c->measure_pcr = (unsigned) n;
+                return;
+        }
+        b = value ? parse_boolean(value) : 1;
+        if (b < 0) {
+                log_warning("Kernel command line: %s=%s: expected 0, 1 or a PCR number, ignoring", key, value);
+                return;
+        }
+        c->measure = b;
+        c->measure_pcr = 0;
+}
+
 static int parse_item(const char *key, const char *value, void *userdata) {
         ParseState *st = userdata;
         RealmbootCmdline *c = st->c;
@@ -222,6 +247,8 @@ static int parse_item(const char *key, const char *value, void *userdata) {
                 set_bool(key, value, &c->disable);
         else if (proc_cmdline_key_streq(key, "realmboot.debug"))
                 set_bool(key, value, &c->debug);
+        else if (proc_cmdline_key_streq(key, "realmboot.measure"))
+                set_measure(c, key, value);
         else if (proc_cmdline_key_streq(key, "realmboot.channel") || proc_cmdline_key_streq(key, "citadel.channel"))
                 add_channel(c, key, value);
         else if (string_has_prefix(key, "realmboot."))
@@ -230,7 +257,7 @@ static int parse_item(const char *key, const char *value, void *userdata) {
 }
 
 int realmboot_cmdline_parse(const char *line, RealmbootCmdline *ret) {
-        RealmbootCmdline c = { .key_mode = KEY_MODE_UNSET };
+        RealmbootCmdline c = { .key_mode = KEY_MODE_UNSET, .measure = -1 };
         ParseState st = { .c = &c, .safe_mode_option = -1 };
         int r;
 
@@ -283,5 +310,5 @@ void realmboot_cmdline_done(RealmbootCmdline *c) {
         if (!c)
                 return;
         free(c->channels);
-        *c = (RealmbootCmdline) { .key_mode = KEY_MODE_UNSET };
+        *c = (RealmbootCmdline) { .key_mode = KEY_MODE_UNSET, .measure = -1 };
 }

@@ -42,6 +42,10 @@ typedef struct RealmbootCmdline {
         bool nosignatures;  /* realmboot.nosignatures, citadel.nosignatures */
         bool disable;       /* realmboot.disable */
         bool debug;         /* realmboot.debug */
+        /* realmboot.measure: -1 not given, 0 off (=0, =no), 1 on (bare,
+         * =yes, or =N for PCR N: 8..16 or 23, then measure_pcr = N) */
+        int measure;
+        unsigned measure_pcr;
         /* realmboot.channel=NAME:HEX, citadel.channel=NAME:HEX (or NAME
          * alone): NAME a valid RealmFS name other than realmfs-user, HEX 64
          * hex digits; the last one for a name wins; at most

@@ -6,6 +6,7 @@
 #include "header.h"
 #include "log.h"
 #include "names.h"
+#include "pcr.h"
 #include "unit-name.h"
 #include "toml.h"
 #include "util.h"
@@ -48,7 +49,7 @@ static int set_str(char **dst, const char *src) {
 }
 
 static int config_defaults(RealmbootConfig *c) {
-        *c = (RealmbootConfig) { .key_mode = KEY_MODE_PAIR, .ask_timeout_sec = 90 };
+        *c = (RealmbootConfig) { .key_mode = KEY_MODE_PAIR, .ask_timeout_sec = 90, .measure_pcr = PCR_DEFAULT };
         if (set_str(&c->keyring, "/storage/keyring") < 0 || set_str(&c->realms_directory, "/realms") < 0 ||
             set_str(&c->images_directory, "/storage/realms/realmfs-images") < 0 ||
             set_str(&c->default_realmfs, "base") < 0)
@@ -232,6 +233,31 @@ static int parse_safe_mode(const char *path, const TomlValue *t, RealmbootConfig
         return r;
 }
 
+static int parse_measure(const char *path, const TomlValue *t, RealmbootConfig *c) {
+        const TomlValue *v;
+        int r = 0, k;
+
+        v = toml_table_get(t, "pcr");
+        if (v) {
+                if (v->type == TOML_STRING && streq(v->string.data, "off"))
+                        c->measure_pcr = -1;
+                else if (v->type == TOML_INTEGER && v->integer >= 0 && v->integer <= 23 &&
+                         pcr_index_is_extendable((unsigned) v->integer))
+                        c->measure_pcr = (int) v->integer;
+                else
+                        r = bad_value(path, v, "measure", "pcr",
+                                      "expected a PCR userspace may extend (8 to 16, or 23) or \"off\"");
+        }
+        k = toml_table_get_typed(t, "required", TOML_BOOLEAN, &v);
+        if (k != -ENOENT) {
+                if (k < 0)
+                        r = bad_value(path, v, "measure", "required", "expected true or false");
+                else
+                        c->measure_required = v->boolean;
+        }
+        return r;
+}
+
 static int parse_channels(const char *path, const TomlValue *t, RealmbootConfig *c) {
         int r = 0;
 
@@ -306,6 +332,8 @@ int realmboot_config_load(const char *path, RealmbootConfig *ret) {
                         r = parse_realms(path, t, ret);
                 else if (streq(name, "safe-mode"))
                         r = parse_safe_mode(path, t, ret);
+                else if (streq(name, "measure"))
+                        r = parse_measure(path, t, ret);
                 else if (streq(name, "channels"))
                         r = parse_channels(path, t, ret);
                 else {

@@ -28,6 +28,8 @@ typedef struct RealmbootConfig {
         char *default_realmfs;     /* [realms] default-realmfs, default "base" */
         char **safe_mode_mask;     /* [safe-mode] mask */
         size_t n_safe_mode_mask;
+        int measure_pcr;           /* [measure] pcr: 8..16 or 23, default 13; -1: "off" */
+        bool measure_required;     /* [measure] required: refuse what cannot be measured */
         ConfigChannel *channels;   /* [channels] name = "<64 hex>" */
         size_t n_channels;
 } RealmbootConfig;

@@ -80,3 +80,7 @@ int fsync_directory_of(const char *path);
 /* Reads exactly len bytes at offset; -EIO on a short read (file too short). */
 int pread_full(int fd, void *buf, size_t len, off_t offset);
 int pwrite_full(int fd, const void *buf, size_t len, off_t offset);
+
+/* Creates the missing directories above path (not path itself), mode each;
+ * existing ones are left as they are. */
+int mkdir_parents(const char *path, mode_t mode);

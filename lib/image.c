@@ -124,6 +124,11 @@ int realmfs_image_find_signer(const RealmfsImage *img, const TrustedKey *keys, s
 
 int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys,
                                   bool match_channel) {
+        return realmfs_image_check_signer(img, keys, n_keys, match_channel, NULL);
+}
+
+int realmfs_image_check_signer(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys, bool match_channel,
+                               uint8_t ret_public_key[32]) {
         const TrustedKey *k = NULL;
         int r = realmfs_image_find_signer(img, keys, n_keys, match_channel, &k);
 
@@ -134,6 +139,8 @@ int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *key
         if (r < 0)
                 return log_error_errno(EKEYREJECTED, "%s: signature does not verify with any trusted key", img->path);
         log_debug("%s: signature verified with %s key of channel %s", img->path, k->origin, k->channel);
+        if (ret_public_key)
+                memcpy(ret_public_key, k->public_key, sizeof k->public_key);
         return 0;
 }
 

@@ -55,6 +55,10 @@ int realmfs_image_find_signer(const RealmfsImage *img, const TrustedKey *keys, s
  * -ENOKEY unsigned or no key for the channel, -EKEYREJECTED bad signature. */
 int realmfs_image_check_signature(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys,
                                   bool match_channel);
+/* The same, also giving the public key that verified it (the signer of
+ * the measurement word). */
+int realmfs_image_check_signer(const RealmfsImage *img, const TrustedKey *keys, size_t n_keys, bool match_channel,
+                               uint8_t ret_public_key[32]);
 
 /* Verifies every data and hash block against the signed verity-root, in
  * userspace, through a read-only loop device over the image's descriptor;

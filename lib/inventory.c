@@ -6,6 +6,7 @@
 #include "image.h"
 #include "inventory.h"
 #include "log.h"
+#include "measure.h"
 #include "names.h"
 #include "trust.h"
 #include "util.h"
@@ -100,6 +101,8 @@ static int describe_use(RealmfsInfo *info, const RealmEntry *realms, size_t n_re
         if (realmfs_device_name(info->name, &dm_name) < 0 || realmfs_device_path(info->name, &info->device) < 0)
                 return -ENOMEM;
         info->attached = verity_active_root_hash(dm_name, root) >= 0;
+        /* this boot extended the word of the root the device has now */
+        info->measured = info->attached && measure_realmfs_is_measured(info->name, root);
         info->mountpoint = info->attached ? mount_point_of(info->device) : NULL;
         for (size_t i = 0; i < n_realms; i++) {
                 char **v;

@@ -21,6 +21,7 @@ typedef struct RealmfsInfo {
         char *signer;      /* "user" or "channel:NAME" when trusted, else NULL */
         const char *reason; /* why not trusted (static) */
         bool attached;     /* /dev/mapper/realmfs-NAME is active */
+        bool measured;     /* ... and this boot measured it with that root hash ([L]) */
         char *device;      /* /dev/mapper/realmfs-NAME */
         char *mountpoint;  /* where that device is mounted, or NULL */
         char **realms;     /* the realms whose config uses it */

@@ -66,7 +66,7 @@ static void dispatch(int level, int error, const char *file, int line, const cha
         case LOG_TARGET_JOURNAL: {
                 char f_msg[2048], f_prio[32], f_file[256], f_line[32], f_func[128], f_errno[32],
                         f_ident[128], f_mid[64];
-                struct iovec iov[10];
+                struct iovec iov[24];
                 size_t n = 0;
 
 #define ADD(buf, ...)                                                      \
@@ -85,9 +85,15 @@ static void dispatch(int level, int error, const char *file, int line, const cha
                 if (message_id)
                         ADD(f_mid, "MESSAGE_ID=%s", message_id);
 #undef ADD
-                if (extra_field)
-                        iov[n++] = (struct iovec) { .iov_base = (char *) extra_field,
-                                                    .iov_len = strlen(extra_field) };
+                /* one field per line of extra_field */
+                for (const char *p = extra_field; p && *p && n < ELEMENTSOF(iov);) {
+                        const char *nl = strchr(p, '\n');
+                        size_t len = nl ? (size_t) (nl - p) : strlen(p);
+
+                        if (len > 0)
+                                iov[n++] = (struct iovec) { .iov_base = (char *) p, .iov_len = len };
+                        p = nl ? nl + 1 : p + len;
+                }
                 if (sd_journal_sendv(iov, (int) n) < 0)
                         write_kmsg(level, msg);
                 break;

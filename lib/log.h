@@ -23,8 +23,8 @@ void log_setup(const char *ident, LogTarget target);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 
-/* The functions behind the macros below; MESSAGE_ID and one extra
- * "FIELD=value" go to the journal with log_struct_errno().  On stderr and
+/* The functions behind the macros below; MESSAGE_ID and extra
+ * "FIELD=value" lines go to the journal with log_struct_errno().  On stderr and
  * the kernel log only the message is shown. */
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *format, ...) _printf_(6, 7);
@@ -44,8 +44,8 @@ int log_struct_internal(int level, int error, const char *file, int line, const 
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, e, __VA_ARGS__)
 #define log_error_errno(e, ...)   log_full_errno(LOG_ERR, e, __VA_ARGS__)
 
-/* A message with a catalog MESSAGE_ID (32 hex chars) and at most one extra
- * "FIELD=value" journal field (NULL for none). */
+/* A message with a catalog MESSAGE_ID (32 hex chars) and extra journal
+ * fields: "FIELD=value" lines separated by '\n' (NULL for none; at most 16). */
 #define log_struct_errno(level, error, message_id, extra_field, ...) \
         log_struct_internal(level, error, __FILE__, __LINE__, __func__, message_id, extra_field, __VA_ARGS__)
 

@@ -8,12 +8,6 @@
 #include "unit-name.h"
 #include "util.h"
 
-void strv_free_n(char **v, size_t n) {
-        for (size_t i = 0; v && i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 static bool unit_is_running(sd_bus *bus, const char *realm) {
         _cleanup_free_ char *unit = NULL, *path = NULL, *state = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;

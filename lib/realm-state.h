@@ -13,4 +13,3 @@
  * cannot be reached. */
 int realms_running_on(const RealmbootConfig *config, const char *realmfs, char ***ret, size_t *ret_n);
 
-void strv_free_n(char **v, size_t n);

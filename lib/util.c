@@ -197,3 +197,9 @@ int version_print(const char *program) {
         printf("%s %s%s\n", program, PROJECT_VERSION, TEST_HOOKS_FEATURE);
         return fflush(stdout) == 0 ? 0 : 1;
 }
+
+void strv_free_n(char **v, size_t n) {
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}

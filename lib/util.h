@@ -46,6 +46,9 @@ bool in_initrd(void);
 /* Safe integer parsing of a whole string. */
 int safe_atou64(const char *s, uint64_t *ret);
 
+/* Frees the n strings of v, and v. */
+void strv_free_n(char **v, size_t n);
+
 bool string_has_prefix(const char *s, const char *prefix);
 bool string_has_suffix(const char *s, const char *suffix);
 

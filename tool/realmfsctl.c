@@ -27,6 +27,8 @@ static const OptionDef option_table[_OPT_MAX] = {
         [OPT_GROW] = { "grow", true },
         [OPT_COMMIT] = { "commit", false },
         [OPT_DISCARD] = { "discard", false },
+        [OPT_START] = { "start", true },
+        [OPT_SAFE_MODE] = { "safe-mode", false },
 };
 
 static const Verb verbs[] = {
@@ -49,6 +51,9 @@ static const Verb verbs[] = {
           "[--channel C] [--keyring FILE [--passphrase-file FILE]] IMAGE", NULL, NULL },
         { "seal", 1, 1, OPT_BIT(OPT_CHANNEL) | KEYRING_OPTIONS, verb_sign,
           "[--channel C] [--keyring FILE [--passphrase-file FILE]] IMAGE", NULL, NULL },
+        { "pcr-predict", 0, UINT_MAX,
+          OPT_BIT(OPT_JSON) | OPT_BIT(OPT_START) | OPT_BIT(OPT_SAFE_MODE) | OPT_BIT(OPT_PUBLIC_KEY), verb_pcr_predict,
+          "[--json] [--start HEX] [--safe-mode] [--public-key HEX]... [NAME...]", NULL, NULL },
         { "keyring", 0, 0, 0, NULL, "init|passwd|show-public ...", keyring_verbs, &n_keyring_verbs },
 };
 

@@ -28,6 +28,8 @@ typedef enum Option {
         OPT_GROW,
         OPT_COMMIT,
         OPT_DISCARD,
+        OPT_START,
+        OPT_SAFE_MODE,
         _OPT_MAX,
 } Option;
 
@@ -101,6 +103,11 @@ int tool_keyring_passphrase(const Args *a, const char *keyring, char **ret, size
 struct SeedLoader;
 int tool_signing_key(const Args *a, struct SeedLoader *l);
 
+/* The keys of --public-key (any may verify), else those of the system's
+ * trust rules (by channel).  Logged; a bad key is a usage error. */
+struct TrustedKey;
+int tool_trust_keys(const Args *a, struct TrustedKey **ret, size_t *ret_n);
+
 /* verb-image.c */
 int verb_inspect(const Args *a);
 int verb_verify(const Args *a);
@@ -117,6 +124,8 @@ int verb_list(const Args *a);
 /* verb-attach.c */
 int verb_attach(const Args *a);
 int verb_detach(const Args *a);
+/* verb-measure.c */
+int verb_pcr_predict(const Args *a);
 /* verb-keyring.c */
 extern const Verb keyring_verbs[];
 extern const size_t n_keyring_verbs;

@@ -82,34 +82,13 @@ int verb_inspect(const Args *a) {
 
 /* ---- verify ---- */
 
-/* The keys of --public-key (any may verify), else those of the system's
- * trust rules (by channel). */
-static int verify_keys(const Args *a, TrustedKey **ret, size_t *ret_n) {
-        size_t n = a->n_values[OPT_PUBLIC_KEY];
-        _cleanup_free_ TrustedKey *keys = NULL;
-
-        if (n == 0)
-                return trust_collect_system(ret, ret_n);
-        keys = calloc(n, sizeof *keys);
-        if (!keys)
-                return log_oom();
-        for (size_t i = 0; i < n; i++) {
-                if (hex_decode(a->values[OPT_PUBLIC_KEY][i], keys[i].public_key, REALMFS_PUBLIC_KEY_SIZE) < 0)
-                        return usage_error(a, "--public-key needs 64 hex digits");
-                snprintf(keys[i].origin, sizeof keys[i].origin, "--public-key");
-        }
-        *ret = TAKE_PTR(keys);
-        *ret_n = n;
-        return 0;
-}
-
 int verb_verify(const Args *a) {
         _cleanup_free_ TrustedKey *keys = NULL;
         _cleanup_(realmfs_image_close) RealmfsImage img = REALMFS_IMAGE_NULL;
         size_t n_keys = 0;
         int r;
 
-        r = verify_keys(a, &keys, &n_keys);
+        r = tool_trust_keys(a, &keys, &n_keys);
         if (r != 0)
                 return r;
         r = realmfs_image_open(a->argv[0], &img);

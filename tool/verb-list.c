@@ -29,7 +29,8 @@ static void print_json(const RealmfsInfo *v, size_t n) {
                 printf(", \"version\": %" PRId64 ", \"nblocks\": %" PRIu64 ", \"trusted\": %s, \"signer\": ",
                        v[i].version, v[i].nblocks, v[i].trusted ? "true" : "false");
                 json_string_or_null(stdout, v[i].signer);
-                printf(", \"attached\": %s, \"mountpoint\": ", v[i].attached ? "true" : "false");
+                printf(", \"attached\": %s, \"measured\": %s, \"mountpoint\": ", v[i].attached ? "true" : "false",
+                       v[i].measured ? "true" : "false");
                 json_string_or_null(stdout, v[i].mountpoint);
                 fputs(", \"realms\": [", stdout);
                 for (size_t k = 0; k < v[i].n_realms; k++) {

@@ -5,11 +5,14 @@
  * status. */
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "header.h"
 #include "log.h"
 #include "realmfsctl.h"
+#include "trust.h"
 #include "util.h"
 
 int usage_error(const Args *a, const char *fmt, ...) {
@@ -181,3 +184,24 @@ int verbs_dispatch(const VerbTable *t, int argc, char **argv) {
         return r < 0 ? 1 : r;
 }
 
+
+/* The keys of --public-key (any may verify), else those of the system's
+ * trust rules (by channel). */
+int tool_trust_keys(const Args *a, TrustedKey **ret, size_t *ret_n) {
+        size_t n = a->n_values[OPT_PUBLIC_KEY];
+        _cleanup_free_ TrustedKey *keys = NULL;
+
+        if (n == 0)
+                return trust_collect_system(ret, ret_n);
+        keys = calloc(n, sizeof *keys);
+        if (!keys)
+                return log_oom();
+        for (size_t i = 0; i < n; i++) {
+                if (hex_decode(a->values[OPT_PUBLIC_KEY][i], keys[i].public_key, REALMFS_PUBLIC_KEY_SIZE) < 0)
+                        return usage_error(a, "--public-key needs 64 hex digits");
+                snprintf(keys[i].origin, sizeof keys[i].origin, "--public-key");
+        }
+        *ret = TAKE_PTR(keys);
+        *ret_n = n;
+        return 0;
+}

@@ -237,7 +237,7 @@ expect 0 "list --json" -- listing --json
 /usr/bin/python3 - "$work/out" <<'PY' && ok "list --json: the rows and exactly the keys of realmfsctl(1)" || fail "list --json: $(cat "$work/out")"
 import json, sys
 rows = json.load(open(sys.argv[1]))
-keys = {"name", "channel", "version", "nblocks", "trusted", "signer", "attached", "mountpoint", "realms"}
+keys = {"name", "channel", "version", "nblocks", "trusted", "signer", "attached", "measured", "mountpoint", "realms"}
 assert all(set(r) == keys for r in rows), [set(r) ^ keys for r in rows]
 by = {r["name"]: r for r in rows}
 assert sorted(by) == ["bare", "base", "broken", "stranger", "tools"], sorted(by)
@@ -247,7 +247,7 @@ assert by["base"]["channel"] == "realmfs-user" and by["base"]["version"] == 1 an
 assert by["tools"]["trusted"] and by["tools"]["signer"] == "channel:vendor" and by["tools"]["realms"] == ["c"], by["tools"]
 assert not by["stranger"]["trusted"] and by["stranger"]["signer"] is None and by["stranger"]["realms"] == []
 assert by["broken"]["channel"] is None and not by["broken"]["trusted"]
-assert all(r["attached"] is False and r["mountpoint"] is None for r in rows)  # no device-mapper here
+assert all(r["attached"] is False and r["measured"] is False and r["mountpoint"] is None for r in rows)  # no device-mapper here
 PY
 expect 0 "list (a table)" -- listing
 grep -q "^base .* user .* a,b$" "$work/out" && grep -q "^stranger .*untrusted: signature does not verify" "$work/out" &&

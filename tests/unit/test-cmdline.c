@@ -433,6 +433,36 @@ TEST(limits) {
         ASSERT_EQ(realmboot_cmdline_parse(NULL, &c), -EINVAL);
 }
 
+TEST(measure) {
+        RealmbootCmdline c = parse("quiet");
+
+        ASSERT_EQ(c.measure, -1);
+        realmboot_cmdline_done(&c);
+        c = parse("realmboot.measure=0");
+        ASSERT_EQ(c.measure, 0);
+        realmboot_cmdline_done(&c);
+        c = parse("realmboot.measure=no");
+        ASSERT_EQ(c.measure, 0);
+        realmboot_cmdline_done(&c);
+        c = parse("realmboot.measure");
+        ASSERT_TRUE(c.measure == 1 && c.measure_pcr == 0);
+        realmboot_cmdline_done(&c);
+        c = parse("realmboot.measure=1");
+        ASSERT_TRUE(c.measure == 1 && c.measure_pcr == 0);
+        realmboot_cmdline_done(&c);
+        c = parse("realmboot.measure=9 realmboot.measure=23");
+        ASSERT_TRUE(c.measure == 1 && c.measure_pcr == 23);
+        realmboot_cmdline_done(&c);
+        /* the last valid one wins; a bad one changes nothing */
+        c = parse("realmboot.measure=0 realmboot.measure=16 realmboot.measure=7");
+        ASSERT_TRUE(c.measure == 1 && c.measure_pcr == 16);
+        realmboot_cmdline_done(&c);
+        expect_logged("realmboot.measure=7", "not a PCR userspace may extend", NULL);
+        expect_logged("realmboot.measure=20", "not a PCR userspace may extend", NULL);
+        expect_logged("realmboot.measure=99999999999999999999", "expected 0, 1 or a PCR number", NULL);
+        expect_logged("realmboot.measure=maybe", "expected 0, 1 or a PCR number", NULL);
+}
+
 int main(void) {
         log_set_max_level(LOG_DEBUG);
         RUN(kernel_words);
@@ -450,5 +480,6 @@ int main(void) {
         RUN(key_mode_strings);
         RUN(load_env);
         RUN(limits);
+        RUN(measure);
         return 0;
 }

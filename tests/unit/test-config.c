@@ -63,6 +63,36 @@ TEST(full) {
         realmboot_config_done(&c);
 }
 
+TEST(measure) {
+        RealmbootConfig c;
+
+        ASSERT_OK(realmboot_config_load("/nonexistent/realmboot.conf", &c));
+        ASSERT_EQ(c.measure_pcr, 13);
+        ASSERT_TRUE(!c.measure_required);
+        realmboot_config_done(&c);
+        put("etc/realmboot/realmboot.conf", "[measure]\npcr = 23\nrequired = true\n");
+        ASSERT_OK(realmboot_config_load(NULL, &c));
+        ASSERT_EQ(c.measure_pcr, 23);
+        ASSERT_TRUE(c.measure_required);
+        realmboot_config_done(&c);
+        put("etc/realmboot/realmboot.conf", "[measure]\npcr = \"off\"\n");
+        ASSERT_OK(realmboot_config_load(NULL, &c));
+        ASSERT_EQ(c.measure_pcr, -1);
+        realmboot_config_done(&c);
+        /* firmware PCRs, locality PCRs, out of range, other types: the default */
+        static const char *const bad[] = { "pcr = 7", "pcr = 17", "pcr = 22", "pcr = 24", "pcr = -1", "pcr = \"13\"",
+                                           "pcr = \"on\"", "pcr = 13.0", "required = \"yes\"", "required = 1" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char text[64];
+                snprintf(text, sizeof text, "[measure]\n%s\n", bad[i]);
+                put("etc/realmboot/realmboot.conf", text);
+                ASSERT_EQ(realmboot_config_load(NULL, &c), -EBADMSG);
+                ASSERT_EQ(c.measure_pcr, 13);
+                ASSERT_TRUE(!c.measure_required);
+                realmboot_config_done(&c);
+        }
+}
+
 TEST(bad_values_keep_defaults) {
         RealmbootConfig c;
 
@@ -220,6 +250,7 @@ int main(void) {
         log_set_max_level(LOG_DEBUG);
         RUN(defaults);
         RUN(full);
+        RUN(measure);
         RUN(bad_values_keep_defaults);
         RUN(unsafe_values);
         RUN(safe_mode_mask);
