@@ -443,18 +443,32 @@ def bench_vm(a):
         # the realm set a boot sees is chosen by the boot before it
         vmrun.boot(a.vm_out, "vmtest.prep=bench-realms-1", keep=ov1)
         out = {}
-        for label, backing, keep, prep in (("1 realm", ov1, ov2, "vmtest.prep=bench-realms-20"),
-                                           ("20 realms", ov2, None, "")):
-            rep, text, t = vmrun.boot(a.vm_out, prep, backing=backing, keep=keep)
+        # the same 20-realm disk with a software TPM: measured ([L]: the
+        # attaches in name order, one extension each) beside realmboot.measure=0
+        # (no extension, no ordering): the cost of measuring 20 images
+        tpm = vmrun.tpm_state(work)
+        for label, backing, keep, prep, with_tpm in (
+                ("1 realm", ov1, ov2, "vmtest.prep=bench-realms-20", False),
+                ("20 realms", ov2, None, "", False),
+                ("20, TPM, measure=0", ov2, None, "realmboot.measure=0", True),
+                ("20, TPM, measured", ov2, None, "", True)):
+            rep, text, t = vmrun.boot(a.vm_out, prep, backing=backing, keep=keep, tpm=tpm if with_tpm else None)
             if rep.get("done") != ["1"]:
                 raise RuntimeError("VM bench boot %s did not finish" % label)
             r = our_units(rep)
             r["boot_s"] = round(t)
+            r["measured_words"] = int((rep.get("measure-lines") or ["0"])[0])
             out[label] = r
-            print("  %-10s %2d RealmFS: unlock %s ms; verity %d ms in all (longest %d); mounts %d ms in all; "
-                  "span of our units %d ms; realms.target %s ms after userspace start" %
+            print("  %-19s %2d RealmFS: unlock %s ms; verity %d ms in all (longest %d); mounts %d ms in all; "
+                  "span of our units %d ms; realms.target %s ms after userspace start; %d words measured" %
                   (label, r["realmfs"], r["unlock_ms"], r["verity_sum_ms"], r["verity_max_ms"], r["mount_sum_ms"],
-                   r["span_ms"], r.get("realms_target_after_userspace_ms", "?")))
+                   r["span_ms"], r.get("realms_target_after_userspace_ms", "?"), r["measured_words"]))
+        on, off = out["20, TPM, measured"], out["20, TPM, measure=0"]
+        print("  measuring 20 images (ours: measured; ref: the same boot with realmboot.measure=0):")
+        line("span of our units", on["span_ms"], max(off["span_ms"], 1))
+        line("realms.target after userspace", on.get("realms_target_after_userspace_ms") or 0,
+             max(off.get("realms_target_after_userspace_ms") or 0, 1))
+        line("realmfs-verity units, sum", on["verity_sum_ms"], max(off["verity_sum_ms"], 1))
         return {"boots": out, "acceleration": "kvm" if "kvm" in " ".join(vmrun.accel(env["KERNEL"])) else "tcg"}
     finally:
         shutil.rmtree(work, ignore_errors=True)

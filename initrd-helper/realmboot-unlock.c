@@ -428,7 +428,7 @@ static int run(void) {
          * bound to the safe-mode value is then out of reach of any other
          * boot ([L]) */
         measure_settings(&config, &cmdline, &ms);
-        if (measure_boot(&ms, &cmdline, cmdline.safe_mode) < 0 && cmdline.safe_mode && mode == KEY_MODE_PAIR) {
+        if (measure_boot(&ms, &cmdline) < 0 && cmdline.safe_mode && mode == KEY_MODE_PAIR) {
                 mode = KEY_MODE_PUBLIC;
                 mode_why = "safe mode, but not measured and [measure] required";
         }

@@ -243,7 +243,7 @@ static int extend_or_log(const MeasureSettings *s, const Extension *e) {
         return 0;
 }
 
-int measure_boot(const MeasureSettings *s, const RealmbootCmdline *cmdline, bool safe_mode) {
+int measure_boot(const MeasureSettings *s, const RealmbootCmdline *cmdline) {
         int r;
 
         if (cmdline->noverity || cmdline->nosignatures) {
@@ -253,11 +253,11 @@ int measure_boot(const MeasureSettings *s, const RealmbootCmdline *cmdline, bool
                 if (r < 0)
                         return r;
         }
-        if (safe_mode)
+        if (cmdline->safe_mode)
                 return extend_or_log(s, &(Extension) { .word = PCR_WORD_SAFE_MODE,
                                                        .event_type = "phase",
                                                        .state_file = "safe-mode" });
-        return 0;
+        return extend_or_log(s, &(Extension) { .word = PCR_WORD_NORMAL, .event_type = "phase", .state_file = "normal" });
 }
 
 int measure_realmfs(const MeasureSettings *s, const RealmbootCmdline *cmdline, const char *name,
@@ -271,7 +271,7 @@ int measure_realmfs(const MeasureSettings *s, const RealmbootCmdline *cmdline, c
         r = pcr_word_verity(name, root, signer ? signer : none, word, sizeof word);
         if (r < 0)
                 return log_error_errno(r, "Cannot build the measurement word of %s: %m", name);
-        r = measure_boot(s, cmdline, false);
+        r = measure_boot(s, cmdline);
         if (r < 0)
                 return r;
         snprintf(file, sizeof file, "realmfs-%s", name);

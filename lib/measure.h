@@ -13,8 +13,8 @@
  * leaves it set for good.  Each word is also one journal message.
  *
  * Once-per-boot state lives in /run/realmboot/measure/ (kept across
- * switch-root): "unverified" and "safe-mode" when those words were
- * extended, "realmfs-NAME" holding the word last measured for NAME, and
+ * switch-root): "unverified", "safe-mode" and "normal" when those words
+ * were extended, "realmfs-NAME" holding the word last measured for NAME, and
  * "no-tpm" once the missing TPM was logged (one line per boot).
  *
  * The functions apply [measure] required: without it a failure is logged
@@ -41,10 +41,12 @@ void measure_settings(const RealmbootConfig *config, const RealmbootCmdline *cmd
 
 /* The words of the boot itself, each once per boot and in this order:
  * realmboot:unverified for realmboot.noverity or .nosignatures, then
- * realmboot:safe-mode when safe_mode.  realmboot-unlock calls it in the
- * initrd, before it loads the seed; measure_realmfs() calls it (without
- * safe_mode) before any image, so the unverified word always comes first. */
-int measure_boot(const MeasureSettings *s, const RealmbootCmdline *cmdline, bool safe_mode);
+ * realmboot:safe-mode in safe mode, realmboot:normal otherwise (every boot
+ * moves the PCR away from zero before anything after the initrd runs: no
+ * later extension can then give the value of another kind of boot).
+ * realmboot-unlock calls it in the initrd, before it loads the seed;
+ * measure_realmfs() calls it before any image, so these always come first. */
+int measure_boot(const MeasureSettings *s, const RealmbootCmdline *cmdline);
 
 /* Measures the RealmFS NAME attached with dm-verity with root hash root,
  * verified by signer (NULL: no verified signature, realmboot.nosignatures;

@@ -17,6 +17,7 @@
 #define PCR_DIGEST_MAX 64 /* sha512 */
 
 #define PCR_WORD_SAFE_MODE "realmboot:safe-mode"
+#define PCR_WORD_NORMAL "realmboot:normal"
 #define PCR_WORD_UNVERIFIED "realmboot:unverified"
 /* "verity:realmfs-" NAME ":" 64 hex ":" 64 hex */
 #define PCR_WORD_MAX (sizeof "verity:realmfs-" + 40 + 1 + 64 + 1 + 64)

@@ -130,21 +130,26 @@ int pcr_predict(const RealmbootConfig *config, const RealmbootCmdline *cmdline, 
         if (p->start)
                 memcpy(pred.sha256, p->start, sizeof pred.sha256);
 
-        /* measure_boot()'s order */
-        if ((cmdline->noverity || cmdline->nosignatures) && (r = add_word(&pred, PCR_WORD_UNVERIFIED)) < 0)
-                return r;
-        if (p->safe_mode)
-                r = add_word(&pred, PCR_WORD_SAFE_MODE);
-        else if (cmdline->noverity)
-                ; /* mounted without dm-verity: nothing attached, nothing measured */
-        else if (p->names) {
+        if (p->names) {
+                /* images attached in a boot whose own words are in --start */
                 for (size_t i = 0; r >= 0 && i < p->n_names; i++) {
                         char word[PCR_WORD_MAX];
                         r = image_word(config, cmdline, p, p->names[i], word, sizeof word);
                         if (r >= 0)
                                 r = add_word(&pred, word);
                 }
-        } else {
+                goto done;
+        }
+        /* a whole boot: measure_boot()'s words, then the boot's set */
+        if ((cmdline->noverity || cmdline->nosignatures) && (r = add_word(&pred, PCR_WORD_UNVERIFIED)) < 0)
+                return r;
+        if (p->safe_mode || cmdline->safe_mode)
+                r = add_word(&pred, PCR_WORD_SAFE_MODE);
+        else if ((r = add_word(&pred, PCR_WORD_NORMAL)) < 0)
+                return r;
+        else if (cmdline->noverity)
+                ; /* mounted without dm-verity: nothing attached, nothing measured */
+        else {
                 r = realmfs_boot_set(config, &set, &n_set);
                 if (r < 0)
                         return log_error_errno(r, "Cannot find the RealmFS of the boot: %m");
@@ -157,6 +162,7 @@ int pcr_predict(const RealmbootConfig *config, const RealmbootCmdline *cmdline, 
                 }
                 strv_free_n(set, n_set);
         }
+done:
         if (r < 0)
                 return r;
         *ret = pred;

@@ -31,7 +31,7 @@ typedef struct PcrPrediction {
 
 typedef struct PredictParams {
         const uint8_t *start;       /* the PCR before (32 bytes), NULL: zero */
-        bool safe_mode;             /* a safe-mode boot: its word, no image */
+        bool safe_mode;             /* a safe-mode boot (also: the command line's): its word, no image */
         const TrustedKey *keys;     /* the keys that may vouch */
         size_t n_keys;
         bool match_channel;         /* keys count for their channel only (the system's rules) */
@@ -40,9 +40,11 @@ typedef struct PredictParams {
 } PredictParams;
 
 /* The words in the order a boot extends them and the SHA-256 value they
- * give.  With the boot set, images attach would refuse are left out (each
- * logged: they are not measured); a NAME given that attach would refuse is
- * the error (logged).  -EOPNOTSUPP when measurement is off. */
+ * give.  Without names: a whole boot, its own words (measure_boot()) and
+ * then its RealmFS set, leaving out (each logged) the images attach would
+ * refuse.  With names: only their words, as images attached later in a
+ * boot (whose value is p->start); one that attach would refuse is the
+ * error (logged).  -EOPNOTSUPP when measurement is off. */
 int pcr_predict(const RealmbootConfig *config, const RealmbootCmdline *cmdline, const PredictParams *p,
                 PcrPrediction *ret);
 void pcr_prediction_done(PcrPrediction *p);

@@ -51,6 +51,13 @@ pcr() { # bank: PCR 13 of the TPM, lower-case hex
 }
 replay() { /usr/bin/python3 "$here/replay.py" "$log" "${2:-13}" | sed -n "s/^$1 //p"; }
 zero=$(printf '0%.0s' $(seq 64))
+extend() { # start word...: the SHA-256 PCR value, by hashlib
+        /usr/bin/python3 -c 'import hashlib,sys
+v = bytes.fromhex(sys.argv[1])
+for w in sys.argv[2:]:
+    v = hashlib.sha256(v + hashlib.sha256(w.encode()).digest()).digest()
+print(v.hex())' "$@"
+}
 predicted() { "$ctl" pcr-predict --json "$@" 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["sha256"])'; }
 matches_log() { # description: both banks equal the replayed log, and every digest is its word's
         local s1 s256
@@ -85,7 +92,11 @@ REALMBOOT_CMDLINE="realmboot.safe_mode realmboot.nosignatures" "$unlock" >"$work
 
 power_cycle
 "$unlock" >"$work/out" 2>&1
-[ "$(pcr sha256)" = "$zero" ] && [ ! -e "$log" ] && ok "normal boot: unlock measures nothing" || fail "normal unlock: $(pcr sha256) $(cat "$work/out")"
+[ "$(/usr/bin/python3 "$here/replay.py" "$log" 13 --words | tr '\n' ' ')" = "realmboot:normal phase " ] &&
+        [ "$(pcr sha256)" = "$(predicted)" ] && [ "$(pcr sha256)" = "$(extend "$zero" realmboot:normal)" ] &&
+        ok "normal boot: unlock extends realmboot:normal (= pcr-predict with no image)" || fail "normal unlock: $(pcr sha256) $(cat "$work/out")"
+# a normal boot cannot then reach the safe-mode value, whatever it extends
+[ "$(pcr sha256)" != "$(predicted --safe-mode)" ] && ok "normal boot: PCR 13 already off the path to the safe-mode value" || fail "normal = safe"
 
 # --- images, realms, trust: pcr-predict against what attach extends
 images=$root/storage/realms/realmfs-images
@@ -110,11 +121,11 @@ realm five later false; realm six foreign true; realm seven unsigned true; realm
 root_of() { "$ctl" inspect --json "$images/$1-realmfs.img" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["metainfo"]["verity-root"])'; }
 
 "$ctl" pcr-predict --json >"$work/pred" 2>"$work/err"
-/usr/bin/python3 - "$work/pred" "$pk" "$(root_of a-fs)" "$(root_of base)" "$(root_of zz)" <<'PY' && ok "pcr-predict: the boot set in name order (a-fs base zz), refused images left out, value from hashlib" || fail "pcr-predict: $(cat "$work/pred") $(cat "$work/err")"
+/usr/bin/python3 - "$work/pred" "$pk" "$(root_of a-fs)" "$(root_of base)" "$(root_of zz)" <<'PY' && ok "pcr-predict: realmboot:normal, then the boot set in name order (a-fs base zz), refused images left out, value from hashlib" || fail "pcr-predict: $(cat "$work/pred") $(cat "$work/err")"
 import hashlib, json, sys
 p = json.load(open(sys.argv[1]))
 pk = sys.argv[2]
-words = ["verity:realmfs-%s:%s:%s" % (n, r, pk) for n, r in zip(["a-fs", "base", "zz"], sys.argv[3:6])]
+words = ["realmboot:normal"] + ["verity:realmfs-%s:%s:%s" % (n, r, pk) for n, r in zip(["a-fs", "base", "zz"], sys.argv[3:6])]
 v = bytes(32)
 for w in words:
     v = hashlib.sha256(v + hashlib.sha256(w.encode()).digest()).digest()
@@ -125,7 +136,7 @@ grep -q "RealmFS foreign: attach refuses it" "$work/err" && grep -q "RealmFS uns
 for n in a-fs base zz; do
         "$ctl" attach --dry-run $n | sed -n 's/^measure: *\(verity:[^ ]*\) into PCR 13$/\1/p'
 done >"$work/dry"
-/usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["words"]))' "$work/pred" >"$work/pwords"
+/usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["words"][1:]))' "$work/pred" >"$work/pwords"
 same "attach --dry-run shows the words pcr-predict predicts" "$work/pwords" "$work/dry"
 
 # what attach extends: the same words in the same order give the prediction
@@ -140,12 +151,14 @@ v=$(pcr sha256)
 [ "$(pcr sha256)" = "$v" ] && ok "attach again (same root) extends nothing" || fail "re-attach extended: $(cat "$work/out")"
 # an image attached later is appended: the prediction of the boot set with it last
 "$driver" later "$(root_of later)" "$pk" >/dev/null 2>&1
-[ "$(pcr sha256)" = "$(predicted a-fs base zz later)" ] && ok "an image attached later is appended (pcr-predict a-fs base zz later)" ||
+[ "$(pcr sha256)" = "$(predicted --start "$(predicted)" later)" ] && ok "an image attached later is appended (pcr-predict --start BOOT-VALUE later)" ||
         fail "later: $(pcr sha256)"
-[ "$(predicted --start "$(predicted a-fs base zz)" later)" = "$(pcr sha256)" ] && ok "pcr-predict --start continues a value" || fail "--start"
+[ "$(predicted --start "$(predicted)" later)" = "$(extend "$(predicted)" "verity:realmfs-later:$(root_of later):$pk")" ] &&
+        ok "pcr-predict --start X NAME: X extended by NAME's word only" || fail "--start"
 # a new root (an update) is measured again, appended
 "$driver" base "$(printf 'ab%.0s' $(seq 32))" "$pk" >/dev/null 2>&1
-[ "$(pcr sha256)" != "$(predicted a-fs base zz later)" ] && matches_log "a new root hash appended" || fail "a new root was not measured"
+[ "$(pcr sha256)" = "$(extend "$(predicted --start "$(predicted)" later)" "verity:realmfs-base:$(printf 'ab%.0s' $(seq 32)):$pk")" ] &&
+        matches_log "a new root hash appended" || fail "a new root was not measured"
 
 "$ctl" pcr-predict foreign >"$work/out" 2>&1; rc=$?
 [ $rc -eq 1 ] && grep -q "no trusted key\|does not verify" "$work/out" && ok "pcr-predict of a refused image: exit 1, the reason" || fail "rc $rc: $(cat "$work/out")"
@@ -153,15 +166,15 @@ v=$(pcr sha256)
 "$ctl" pcr-predict --safe-mode base >/dev/null 2>&1; [ $? -eq 2 ] && ok "--safe-mode takes no NAME" || fail "--safe-mode NAME"
 "$ctl" pcr-predict --public-key "$pk" base | grep -q "verity:realmfs-base:$(root_of base):$pk" &&
         ok "pcr-predict --public-key: the key given vouches" || fail "--public-key"
-REALMBOOT_CMDLINE=realmboot.nosignatures "$ctl" pcr-predict --json foreign | grep -q "\"realmboot:unverified\", \"verity:realmfs-foreign:$(root_of foreign):$zero\"" &&
-        ok "nosignatures: realmboot:unverified first, signer all zero" || fail "nosignatures prediction"
-REALMBOOT_CMDLINE=realmboot.noverity "$ctl" pcr-predict --json | grep -q '"words": \["realmboot:unverified"\]' &&
+REALMBOOT_CMDLINE=realmboot.nosignatures "$ctl" pcr-predict --json | grep -q "\"realmboot:unverified\", \"realmboot:normal\", \"verity:realmfs-a-fs:$(root_of a-fs):$zero\", .*\"verity:realmfs-foreign:$(root_of foreign):$zero\"" &&
+        ok "nosignatures: realmboot:unverified first, every image (foreign too), signer all zero" || fail "nosignatures prediction"
+REALMBOOT_CMDLINE=realmboot.noverity "$ctl" pcr-predict --json | grep -q '"words": \["realmboot:unverified", "realmboot:normal"\]' &&
         ok "noverity: realmboot:unverified, no image (none is attached with dm-verity)" || fail "noverity prediction"
 
 # nosignatures on attach: the unverified word comes first even without the initrd
 power_cycle
 REALMBOOT_CMDLINE=realmboot.nosignatures "$driver" foreign "$(root_of foreign)" >/dev/null 2>&1
-[ "$(pcr sha256)" = "$(REALMBOOT_CMDLINE=realmboot.nosignatures predicted foreign)" ] &&
+[ "$(pcr sha256)" = "$(extend "$zero" realmboot:unverified realmboot:normal "verity:realmfs-foreign:$(root_of foreign):$zero")" ] &&
         ok "nosignatures attach: realmboot:unverified, then the word with a zero signer" || fail "nosignatures attach"
 
 # --- measurement off, PCR chosen
@@ -176,7 +189,7 @@ printf '[measure]\npcr = "off"\n' >"$root/etc/realmboot/realmboot.conf"
 "$ctl" pcr-predict >"$work/out" 2>&1; [ $? -eq 1 ] && grep -q "Measurement is off" "$work/out" && ok "pcr-predict with measurement off: exit 1, says so" || fail "predict off"
 printf '[measure]\npcr = 23\n' >"$root/etc/realmboot/realmboot.conf"
 "$driver" base "$(root_of base)" "$pk" >/dev/null 2>&1
-[ "$(pcr sha256 23)" = "$(predicted base)" ] && [ "$(pcr sha256 13)" = "$zero" ] && ok "pcr = 23: PCR 23 extended, 13 not" || fail "pcr 23: $(pcr sha256 23)"
+[ "$(pcr sha256 23)" = "$(extend "$zero" realmboot:normal "verity:realmfs-base:$(root_of base):$pk")" ] && [ "$(pcr sha256 13)" = "$zero" ] && ok "pcr = 23: PCR 23 extended (the value predicted for 13), 13 not" || fail "pcr 23: $(pcr sha256 23)"
 rm "$root/etc/realmboot/realmboot.conf"
 
 # --- kill -9 between the extension and its record
@@ -200,7 +213,9 @@ fi
 power_cycle
 for i in $(seq 8); do "$driver" base "$(printf '%02x' $i)$(printf '00%.0s' $(seq 31))" "$pk" >/dev/null 2>&1 & done
 wait
-[ "$(/usr/bin/python3 "$here/replay.py" "$log" 13 --words | wc -l)" -eq 8 ] && matches_log "8 parallel measurements" || fail "parallel: $(wc -l <"$log")"
+[ "$(/usr/bin/python3 "$here/replay.py" "$log" 13 --words | grep -c verity:)" -eq 8 ] &&
+        [ "$(/usr/bin/python3 "$here/replay.py" "$log" 13 --words | head -1)" = "realmboot:normal phase" ] &&
+        matches_log "8 parallel measurements (realmboot:normal once, first)" || fail "parallel: $(/usr/bin/python3 "$here/replay.py" "$log" 13 --words)"
 
 # --- no TPM, and [measure] required
 unset REALMBOOT_TPM2_TCTI

@@ -4,7 +4,7 @@ safe mode, where a RealmFS is updated offline and sealed with the key the
 boot loaded; normal again, on the new version), typing the disk passphrase
 on the serial console, and tell what realmboot did.  Usage: demo.py OUT-DIR
 (from tests/vm/build-image)."""
-import json, os, sys, threading, time
+import json, os, shutil, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vmrun
@@ -40,11 +40,34 @@ def net_line(rep):
     return ", ".join("%s %s%s" % (n, up[n], (" " + " ".join(addrs[n])) if n in addrs else "") for n in sorted(up)) or "no links"
 
 
+def measure_line(rep, end=False):
+    """What the boot measured into the (software) TPM, and whether the
+    kernel's PCR 13 is the measurement log replayed (end: as the guest's
+    report ended, after what the scenario attached)."""
+    words, banks, ok, mode = vmrun.replay_log(rep, "measure-log-end" if end else "measure-log")
+    p = vmrun.pcrs(rep, "pcr-end" if end else "pcr")
+    same = ok and banks and all(p.get(b) == v for b, v in banks.items())
+    short = [w if not w.startswith("verity:") else "verity:" + w.split(":")[1] + ":" + w.split(":")[2][:8] + "..."
+             for w in words]
+    return ("   measured into PCR 13 (TPM banks %s): %s\n   PCR 13 sha256 %s... %s the log replayed" %
+            (", ".join(sorted(banks)) or "none", ", ".join(short) or "nothing", p.get("sha256", "?")[:16],
+             "=" if same else "!="))
+
+
 def main():
     out = os.path.abspath(sys.argv[1])
     env = vmrun.load_env(out)
+    work = tempfile.mkdtemp(prefix="realmboot-demo-tpm-")
+    tpm = vmrun.tpm_state(work)  # the machine's TPM (swtpm), the same for the three boots
+    try:
+        run(out, env, tpm)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(out, env, tpm):
     print("\n==> Normal boot: the VM's whole disk is LUKS2; typing the passphrase on its console")
-    rep, text, t = boot(out, "normal boot", "realmboot.channel=vendor:" + env["VENDOR_PK"])
+    rep, text, t = boot(out, "normal boot", "realmboot.channel=vendor:" + env["VENDOR_PK"], tpm=tpm)
     print("   booted in %.0f s" % t)
     unlock = rep.get("unlock", ["?"])[0]
     print("   realmboot-unlock (initrd): exit %s; keys in root's kernel keyring: %s" % (unlock.split()[0], keys_line(rep)))
@@ -64,10 +87,12 @@ def main():
     if rep.get("tampered-read"):
         print("   the tampered image's realm did not start; reading its flipped file: %s" % rep["tampered-read"][0])
     print("   network (NICs on an empty QEMU hub): %s" % net_line(rep))
+    print(measure_line(rep))
 
     print("\n==> Safe-mode boot (kernel command line: realmboot.safe_mode), updating RealmFS base offline")
     overlay = os.path.join(out, "demo-update.qcow2")
-    rep, text, t = boot(out, "safe mode", "realmboot.safe_mode realmboot.key_mode=public vmtest.update", keep=overlay)
+    rep, text, t = boot(out, "safe mode", "realmboot.safe_mode realmboot.key_mode=public vmtest.update", keep=overlay,
+                        tpm=tpm)
     print("   booted in %.0f s into %s (%s)" % (t, rep.get("default-target", ["?"])[0], rep.get("safe-mode-target", ["?"])[0]))
     print("   keys: %s (safe mode loads the pair into an offline boot)" % keys_line(rep))
     print("   network: %s; realmboot-netguard %s" % (net_line(rep), rep.get("netguard", ["?"])[0]))
@@ -76,6 +101,7 @@ def main():
     active = [u for u in rep.get("unit", []) if u.endswith(" active")]
     print("   realms running: %s; RealmFS mounted: %s" % (len(active), len(rep.get("mount", []))))
     print("   network services: %s" % "; ".join(rep.get("net", [])))
+    print(measure_line(rep) + " (realmboot:safe-mode, extended before the key pair was loaded)")
     print("   $ realmfsctl update base --commit -- /bin/sh -c 'echo updated >/etc/update-test'")
     rc = rep.get("update-rc", ["? (no report)"])[0].split(" ", 1)
     print("     exit %s: %s" % (rc[0], rc[1] if len(rc) > 1 else ""))
@@ -87,7 +113,8 @@ def main():
           (meta.get("version", "?"), meta.get("channel", "?"), meta.get("verity-root", "?")[:16]))
 
     print("\n==> Normal boot on the same disk: the realms run on the sealed update")
-    rep, text, t = boot(out, "next boot", "realmboot.channel=vendor:" + env["VENDOR_PK"] + " vmtest.update-next", backing=overlay)
+    rep, text, t = boot(out, "next boot", "realmboot.channel=vendor:" + env["VENDOR_PK"] + " vmtest.update-next", backing=overlay,
+                        tpm=tpm)
     try:
         os.unlink(overlay)
     except OSError:
@@ -101,6 +128,7 @@ def main():
     print("   /etc/update-test in base: %s" % rep.get("next-file", ["?"])[0])
     print("   live: work-tools updated while main runs, realm work-dev restarted sees: %s" % rep.get("live-file", ["?"])[0])
     print("   updating base while main runs says: %s" % rep.get("busy-update", ["?"])[0].split(" ", 1)[-1][-170:])
+    print(measure_line(rep, end=True) + "\n   (base measured with its new root; work-tools appended when it was attached again)")
     print("\nDone: the VMs powered off; console logs are in %s/demo-*.log" % out)
 
 

@@ -95,6 +95,46 @@ def expect_verified_mounts(out, rep, label, names):
               label + ": dm table of realmfs-%s is verity with the signed root hash" % n, v.get("realmfs-" + n, "(none)"))
 
 
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def predict(out, cmdline, *args):
+    """realmfsctl pcr-predict --json on the host, from the guest tree the
+    disk was made of (its config, realms, images, os-release) under the
+    guest's kernel command line and trust rules: the user public key in the
+    kernel keyring (a session keyring: the test-hooks build of the source
+    tree, which honours REALMBOOT_ROOT).  Returns the JSON, or None."""
+    env = vmrun.load_env(out)
+    ctl = os.path.join(SRC, "build/tool/realmfsctl")
+    script = ('python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))" "$1" | '
+              'keyctl padd user realmfs-user-public @s >/dev/null && shift && exec "$@"')
+    p = subprocess.run(["keyctl", "session", "-", "sh", "-c", script, "sh", env["USER_PK"], ctl, "pcr-predict",
+                        "--json", *args], capture_output=True, text=True,
+                       env=dict(os.environ, REALMBOOT_ROOT=os.path.join(out, "rootfs"), REALMBOOT_CMDLINE=cmdline))
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        print("# pcr-predict: %s %s" % (p.stdout.strip(), p.stderr.strip()[:300]))
+        return None
+
+
+def expect_measured(rep, label, prediction):
+    """PCR 13 (sha256) as the guest's kernel shows it is the host's
+    prediction; both banks are the guest's measurement log replayed."""
+    p = vmrun.pcrs(rep)
+    words, banks, digests_ok, mode = vmrun.replay_log(rep)
+    check(prediction is not None and p.get("sha256") == prediction["sha256"],
+          "%s: PCR 13 sha256 in the guest = realmfsctl pcr-predict on the host (%s)" % (label, p.get("sha256", "")[:16]),
+          "%s vs %s" % (p, prediction))
+    check(prediction is not None and words == prediction["words"],
+          "%s: the guest's measurement log has the predicted words, in order" % label,
+          "%s vs %s" % (words, prediction and prediction["words"]))
+    check(set(banks) == {"sha1", "sha256"} and banks == {k: p.get(k) for k in banks} and digests_ok and mode == "600",
+          "%s: both active banks (sha1, sha256) = the log replayed; every digest its word's; log complete (0600)" % label,
+          "%s vs %s, mode %s" % (p, banks, mode))
+    return p.get("sha256")
+
+
 def expect_network_up(rep, label):
     """The control: in a normal boot ifupdown (eth0) and systemd-networkd
     (eth1) bring the NICs up with their addresses, and IP works."""
@@ -182,6 +222,9 @@ def scenario_pair(out):
           str(rep.get("machine")))
     check("realm@dev.service" not in u or u["realm@dev.service"] == "inactive", "pair: non-autostart realm dev not started")
     expect_network_up(rep, "pair")
+    n, line = (one(rep, "measure-notpm") + " ").split(" ", 1)
+    check(n == "1" and "No TPM 2.0" in line and vmrun.pcrs(rep) == {} and one(rep, "realms-target") == "active",
+          "pair: no TPM: realms.target reached, one journal line for the boot", one(rep, "measure-notpm"))
     rep, text, t = run(out, "pair-next", "vmtest.slowtree", backing=overlay)
     expect_settled(rep, "pair-next")
     expect_citadel(out, rep, "pair-next", False)
@@ -306,8 +349,19 @@ def scenario_safe(out):
     IP filter alone (the guard paused, a link brought up by hand), then
     `systemctl isolate multi-user.target` (no way out of safe mode but a
     reboot)."""
-    rep, text, t = run(out, "safe", "realmboot.safe_mode realmboot.key_mode=public vmtest.sign vmtest.layer2 vmtest.isolate")
+    env = vmrun.load_env(out)
+    work = tempfile.mkdtemp(prefix="realmboot-vm-tpm-")
+    try:
+        extra = "realmboot.safe_mode realmboot.key_mode=public vmtest.sign vmtest.layer2 vmtest.isolate"
+        rep, text, t = run(out, "safe", extra, tpm=vmrun.tpm_state(work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     expect_safe_mode(rep, "safe")
+    # measured: realmboot:safe-mode, before the key pair was loaded
+    expect_measured(rep, "safe", predict(out, "%s realmboot.channel=vendor:%s %s" % (vmrun.base_cmdline(env),
+                                                                                 env["VENDOR_PK"], extra), "--safe-mode"))
+    check(one(rep, "measure-order").split() == ["realmboot:safe-mode", "loaded-keys"],
+          "safe: realmboot:safe-mode extended in the initrd before the key pair was loaded", one(rep, "measure-order"))
     # the key the boot loaded seals, without a keyring file or a passphrase
     check(one(rep, "sign-fork").startswith("0 "), "safe: realmfsctl fork base vm-fork with the kernel's key", one(rep, "sign-fork"))
     check(one(rep, "sign-sign").startswith("0 "), "safe: realmfsctl sign with the kernel's key", one(rep, "sign-sign"))
@@ -415,7 +469,11 @@ def scenario_update(out):
     without a reboot; an update of base, in use, names the realms still on
     the old version."""
     overlay = os.path.join(out, "update.qcow2")
-    rep, text, t = run(out, "update-safe", "realmboot.safe_mode realmboot.key_mode=public vmtest.update", keep=overlay)
+    env = vmrun.load_env(out)
+    work = tempfile.mkdtemp(prefix="realmboot-vm-tpm-")
+    tpm = vmrun.tpm_state(work)
+    rep, text, t = run(out, "update-safe", "realmboot.safe_mode realmboot.key_mode=public vmtest.update", keep=overlay,
+                       tpm=tpm)
     expect_safe_mode(rep, "update (safe mode)")
     check(one(rep, "update-rc").startswith("0 ") and "version 2 sealed and saved" in one(rep, "update-rc"),
           "update: realmfsctl update base --commit in safe mode sealed version 2", one(rep, "update-rc"))
@@ -425,7 +483,8 @@ def scenario_update(out):
         meta = {}
     check(meta.get("version") == 2 and meta.get("channel") == "realmfs-user",
           "update: base-realmfs.img is version 2, channel realmfs-user", str(meta)[:200])
-    rep2, text2, t2 = run(out, "update-next", "vmtest.update-next", backing=overlay)
+    rep2, text2, t2 = run(out, "update-next", "vmtest.update-next", backing=overlay, tpm=tpm)
+    shutil.rmtree(work, ignore_errors=True)
     try:
         os.unlink(overlay)
     except OSError:
@@ -457,11 +516,72 @@ def scenario_update(out):
         live_meta = {}
     check(live_meta.get("verity-root") and one(rep2, "live-verity") == live_meta["verity-root"],
           "update: realmfs-work-tools re-attached with the new signed root", one(rep2, "live-verity"))
+    # measured: base with its new root at boot; work-tools appended when it
+    # was attached again after its update (its new root, now the user's key)
+    words = vmrun.replay_log(rep2)[0]
+    check(meta.get("verity-root") and "verity:realmfs-base:%s:%s" % (meta["verity-root"], env["USER_PK"]) in words,
+          "update: the next boot measured base with the root sealed in safe mode", str(words))
+    words_end, banks_end, ok_end, mode_end = vmrun.replay_log(rep2, "measure-log-end")
+    want_last = "verity:realmfs-work-tools:%s:%s" % (live_meta.get("verity-root"), env["USER_PK"])
+    check(words_end[:len(words)] == words and words_end and words_end[-1] == want_last and
+          banks_end == vmrun.pcrs(rep2, "pcr-end") and ok_end,
+          "update: work-tools attached again after its update is appended with its new root; PCR = the log replayed",
+          "%s vs %s" % (words_end[len(words):], want_last))
     check(one(rep2, "live-main").startswith("active 0 "), "update: realm main kept running meanwhile (never restarted)",
           one(rep2, "live-main"))
     busy = one(rep2, "busy-update")
     check(busy.startswith("0 ") and "still running on version 2: main" in busy,
           "update: updating base in use names realm main, still on version 2", busy)
+
+
+def scenario_measure(out):
+    """[L]: three normal boots with a software TPM (sha1 and sha256 banks):
+    each time PCR 13 is what the host predicts from the same images, and
+    the same value (the boot's RealmFS are measured in name order, whatever
+    order their units finish in); refused images are not measured; every
+    extension is in the journal and in systemd's measurement log."""
+    env = vmrun.load_env(out)
+    work = tempfile.mkdtemp(prefix="realmboot-vm-tpm-")
+    try:
+        state = vmrun.tpm_state(work)
+        cmdline = "%s realmboot.channel=vendor:%s" % (vmrun.base_cmdline(env), env["VENDOR_PK"])
+        prediction = predict(out, cmdline)
+        values = []
+        for i in (1, 2, 3):
+            label = "measure %d" % i
+            rep, text, t = run(out, "measure-%d" % i, "", tpm=state)
+            expect_settled(rep, label)
+            values.append(expect_measured(rep, label, prediction))
+            if i > 1:
+                continue
+            pk = {"base": env["USER_PK"], "tampered": env["USER_PK"], "work-tools": env["VENDOR_PK"],
+                  "citadel": env["OS_PK"]}
+            want = ["realmboot:normal"] + ["verity:realmfs-%s:%s:%s" % (n, signed_root(out, n), pk[n]) for n in sorted(pk)]
+            check(prediction and prediction["words"] == want,
+                  "measure: the prediction is realmboot:normal, then base, citadel, tampered, work-tools in name "
+                  "order, each word verity:realmfs-NAME:SIGNED-ROOT:SIGNER-KEY", str(prediction))
+            words = vmrun.replay_log(rep)[0]
+            check(not any(":realmfs-%s:" % n in w for w in words for n in ("unsigned", "foreign", "forged")),
+                  "measure: the refused images (unsigned, foreign key, forged header) are not measured", str(words))
+            check(one(rep, "measure-lines") == str(len(want)), "measure: one journal line per extension (MESSAGE_ID)",
+                  one(rep, "measure-lines"))
+            f = one(rep, "measure-fields")
+            check("NAME=base" in f and "PCR=13" in f and "WORD=verity:realmfs-base:" in f and "DIGEST_SHA256=" in f,
+                  "measure: the journal line has NAME, PCR, WORD and the digests", f)
+            try:
+                rows = {r["name"]: r for r in json.loads(one(rep, "measure-list", "[]"))}
+            except ValueError:
+                rows = {}
+            check(all(rows.get(n, {}).get("measured") is True for n in ("base", "work-tools", "citadel")) and
+                  all(rows.get(n, {}).get("measured") is False for n in ("unsigned", "foreign", "forged", "slowtree")),
+                  "measure: realmfsctl list --json: measured true for the attached images, false for the others",
+                  str({n: (r.get("attached"), r.get("measured")) for n, r in rows.items()}))
+            check(one(rep, "measure-notpm").startswith("0") and not one(rep, "measure-failed"),
+                  "measure: no \"No TPM\" line, no failed measurement", one(rep, "measure-notpm") + one(rep, "measure-failed"))
+        check(len(values) == 3 and values[0] and values.count(values[0]) == 3,
+              "measure: three boots, one PCR 13 value (%s)" % (values[0] or "")[:16], str(values))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 timings = {}
@@ -501,6 +621,7 @@ def main():
         "safe-hotplug": lambda: scenario_safe_hotplug(out),
         "safe-initrd-net": lambda: scenario_safe_initrd_net(out),
         "update": lambda: scenario_update(out),
+        "measure": lambda: scenario_measure(out),
     }
     chosen = sys.argv[2:] or list(scenarios)
     start = time.time()

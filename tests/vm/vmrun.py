@@ -6,7 +6,7 @@ passphrase prompt on the serial console (the real path: systemd-cryptsetup
 then caches it in the kernel keyring for realmboot-unlock), collects the
 guest's "@@R" report lines and always stops the VM.  Used by test-vm.py.
 """
-import os, re, subprocess, sys, tempfile, time
+import json, os, re, subprocess, sys, tempfile, time
 
 try:
     import pexpect
@@ -95,8 +95,33 @@ def hmp(monitor, command):
 EARLY_HANG_S = 180
 
 
+def tpm_state(work, banks="sha1,sha256"):
+    """A manufactured software TPM 2.0 (swtpm_setup) with these PCR banks
+    active, in work/tpm: the state of a machine's TPM, which a boot
+    (tpm=) powers on with its PCRs reset."""
+    state = os.path.join(work, "tpm")
+    os.makedirs(state, exist_ok=True)
+    subprocess.run(["swtpm_setup", "--tpm2", "--tpm-state", state, "--pcr-banks", banks, "--overwrite"],
+                   check=True, capture_output=True)
+    return state
+
+
+def tpm_start(state, work):
+    """swtpm for one boot, on a unix socket QEMU connects to; it ends with
+    QEMU's connection.  Returns (process, QEMU arguments)."""
+    sock = os.path.join(work, "swtpm.sock")
+    p = subprocess.Popen(["swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + state, "--ctrl",
+                          "type=unixio,path=" + sock, "--terminate", "--log", "file=" + os.path.join(work, "swtpm.log")])
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    return p, ["-chardev", "socket,id=chrtpm,path=" + sock, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+               "-device", "tpm-tis,tpmdev=tpm0"]
+
+
 def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, backing=None, keep=None,
-         kernel=None, initrd=None, cmdline=None, on_line=None, _retry=True):
+         kernel=None, initrd=None, cmdline=None, on_line=None, tpm=None, _retry=True):
     """Returns (report dict of lists, console text, elapsed seconds).
 
     backing: a qcow2 overlay of an earlier boot to start from (its changes
@@ -104,7 +129,9 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     kernel, initrd, cmdline: boot these instead of the built ones and
     base_cmdline() + cmdline_extra (as a boot loader entry would);
     on_line: {"@@R KEY": function(monitor_socket)}, called once when the
-    guest prints that line (the guest waits for what it does)."""
+    guest prints that line (the guest waits for what it does); tpm: the
+    state directory of a software TPM (tpm_state()) the VM then has, as a
+    TIS device: its PCRs start at zero, as at any power-on."""
     env = load_env(out)
     # TCG is slow: the default leaves room for a loaded machine
     timeout = timeout or int(os.environ.get("REALMBOOT_VM_TIMEOUT", "480"))
@@ -122,6 +149,10 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
             "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
             "-nic", "none", *nic_args(os.path.join(work, "monitor.sock")), "-serial", "mon:stdio",
             "-serial", "file:%s" % report_path]
+    tpm_proc = None
+    if tpm:
+        tpm_proc, tpm_args = tpm_start(tpm, work)
+        args += tpm_args
     triggers = dict(on_line or {})
     start = time.time()
     child = pexpect.spawn(args[0], args[1:], timeout=timeout, maxread=65536)
@@ -155,6 +186,12 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
     finally:
         if child.isalive():
             child.terminate(force=True)
+        if tpm_proc:
+            try:
+                tpm_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                tpm_proc.kill()
+                tpm_proc.wait()
         log.close()
         if not keep:
             try:
@@ -165,7 +202,7 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
         print("# boot stalled before the passphrase prompt (%d s, early kernel boot under TCG): retrying once" %
               EARLY_HANG_S, flush=True)
         return boot(out, cmdline_extra, passphrases_given, timeout, log_path, backing, keep, kernel, initrd, cmdline,
-                    on_line, _retry=False)
+                    on_line, tpm, _retry=False)
     text = open(log.name, "rb").read().decode("utf-8", "replace")
     try:
         channel = open(report_path, "rb").read().decode("utf-8", "replace")
@@ -186,6 +223,35 @@ def boot(out, cmdline_extra="", passphrases=None, timeout=None, log_path=None, b
             parts = line[at + 4:].split(" ", 1)
             report.setdefault(parts[0], []).append(parts[1] if len(parts) > 1 else "")
     return report, text, time.time() - start
+
+
+def replay_log(rep, key="measure-log"):
+    """The guest's measurement log (reported base64; key measure-log-end:
+    as it was at the end): its words, each bank's value replayed, whether
+    every digest is its word's, and the file's mode."""
+    import base64, hashlib
+    f = (rep.get(key) or [""])[0].split()
+    data = base64.b64decode(f[0]) if f else b""
+    words, banks, digests_ok = [], {}, True
+    for rec in data.split(b"\x1e"):
+        if not rec.strip():
+            continue
+        rec = json.loads(rec)
+        if rec.get("pcr") != 13:
+            continue
+        words.append(rec["content"]["string"])
+        for d in rec["digests"]:
+            alg, dig = d["hashAlg"], bytes.fromhex(d["digest"])
+            digests_ok &= hashlib.new(alg, rec["content"]["string"].encode()).digest() == dig
+            v = banks.get(alg, bytes(hashlib.new(alg).digest_size))
+            banks[alg] = hashlib.new(alg, v + dig).digest()
+    return words, {k: v.hex() for k, v in banks.items()}, digests_ok, f[1] if len(f) > 1 else ""
+
+
+def pcrs(rep, key="pcr"):
+    """{bank: PCR 13 hex} as the guest's kernel showed it ({} without a
+    TPM); key pcr-end: at the end of the guest's report."""
+    return dict(l.split(" ", 1) for l in rep.get(key, []) if " " in l)
 
 
 def report_links(rep, stage):
