@@ -27,6 +27,7 @@
 #include "measure.h"
 #include "names.h"
 #include "predict.h"
+#include "tpm2.h"
 #include "unit-file.h"
 #include "unit-name.h"
 #include "util.h"
@@ -152,6 +153,7 @@ static int add_realm(const RealmEntry *realm) {
  * PCR value depends only on which images were activated.  Each one's
  * realmfs-verity@ unit is ordered after those of all names before it (not
  * only the one before: a failed or masked one does not break the chain);
+ * only on a machine with a TPM (one without attaches them in parallel).
  * After= orders only units of the same transaction, so an image attached
  * later is measured when it is attached. */
 static int add_measure_order_dropin(char *const *set, size_t i, int pcr) {
@@ -188,6 +190,11 @@ static int add_measure_order(const RealmEntry *realms, size_t n_realms) {
         measure_settings(&arg_config, &arg_cmdline, &ms);
         if (ms.pcr < 0 || arg_cmdline.noverity)
                 return 0;
+        if (!tpm2_announced()) {
+                /* nothing can be measured: the attaches run in parallel */
+                log_debug("No TPM 2.0: the boot's RealmFS are attached in any order, unmeasured.");
+                return 0;
+        }
         r = realmfs_boot_set_of(&arg_config, realms, n_realms, &set, &n);
         if (r < 0)
                 return r == -ENOMEM ? log_oom() : log_error_errno(r, "Cannot build the image paths: %m");

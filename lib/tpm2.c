@@ -227,15 +227,26 @@ int tpm2_pcr_read(Tpm2 *t, unsigned pcr, uint16_t alg, uint8_t *out, size_t *ret
 #endif
 
 static bool have_tpmrm(void) {
-        _cleanup_closedir_ DIR *d = opendir("/sys/class/tpmrm");
+        _cleanup_free_ char *p = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
 
-        if (!d)
+        if (path_with_root("/sys/class/tpmrm", &p) < 0 || !(d = opendir(p)))
                 return false;
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.')
                         return true;
         return false;
+}
+
+static bool firmware_has_tpm2(void) {
+        _cleanup_free_ char *p = NULL;
+
+        return path_with_root("/sys/firmware/acpi/tables/TPM2", &p) >= 0 && access(p, F_OK) == 0;
+}
+
+bool tpm2_announced(void) {
+        return test_hook_getenv("REALMBOOT_TPM2_TCTI") || have_tpmrm() || firmware_has_tpm2();
 }
 
 bool tpm2_present(uint64_t timeout_usec) {
@@ -246,7 +257,7 @@ bool tpm2_present(uint64_t timeout_usec) {
         if (have_tpmrm())
                 return true;
         /* the firmware announces a TPM 2.0: its driver may still be loading */
-        if (timeout_usec == 0 || access("/sys/firmware/acpi/tables/TPM2", F_OK) < 0)
+        if (timeout_usec == 0 || !firmware_has_tpm2())
                 return false;
         clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {

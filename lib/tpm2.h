@@ -8,6 +8,7 @@
  * resource manager; never tpm2-abrmd, a service early boot cannot wait
  * for); test-hooks builds take $REALMBOOT_TPM2_TCTI instead (a swtpm). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,12 @@ typedef struct Tpm2 Tpm2;
  * a TPM 2.0 (the ACPI TPM2 table) whose driver has not bound yet, waits
  * for it, at most timeout_usec (boot code: bounded). */
 bool tpm2_present(uint64_t timeout_usec);
+
+/* Without waiting: a TPM 2.0 the kernel drives, or one the firmware
+ * announces (ACPI TPM2 table) whose driver may not have bound yet, as
+ * systemd's ConditionSecurity=tpm2 tells.  Under $REALMBOOT_ROOT in
+ * test-hooks builds (so are tpm2_present()'s paths). */
+bool tpm2_announced(void);
 
 /* Opens the TPM.  -ENODEV: no TPM; -EOPNOTSUPP: built without tpm2-tss, or
  * its libraries are not installed; -EIO: the TPM did not answer.  *ret_error
