@@ -201,10 +201,7 @@ int realmfs_attach(const char *name, bool dry_run) {
          * required and it cannot be */
         r = measure_realmfs(&ms, &cmdline, name, img.meta.verity.root_hash, verified ? signer : NULL);
         if (r < 0) {
-                _cleanup_free_ char *dev = NULL;
-                (void) verity_deactivate(dm_name, &dev);
-                if (dev && string_has_prefix(dev, "/dev/loop"))
-                        (void) loop_device_detach_path(dev);
+                (void) realmfs_detach(name);
                 return r;
         }
         hex_encode(img.meta.verity.root_hash, VERITY_ROOT_SIZE, tag);
