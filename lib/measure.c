@@ -191,16 +191,10 @@ static int extend(const MeasureSettings *s, const Extension *e, const char **ret
         if (e->name)
                 off += (size_t) snprintf(fields + off, sizeof fields - MIN(off, sizeof fields), "\nNAME=%s", e->name);
         for (size_t i = 0; i < n && off < sizeof fields; i++) {
-                char hex[2 * PCR_DIGEST_MAX + 1], upper[16];
-                size_t k;
+                char hex[2 * PCR_DIGEST_MAX + 1];
 
                 hex_encode(digests[i].digest, digests[i].bank->size, hex);
-                for (k = 0; digests[i].bank->name[k] && k < sizeof upper - 1; k++)
-                        upper[k] = (char) (digests[i].bank->name[k] >= 'a' && digests[i].bank->name[k] <= 'z'
-                                                   ? digests[i].bank->name[k] - 'a' + 'A'
-                                                   : digests[i].bank->name[k]);
-                upper[k] = 0;
-                off += (size_t) snprintf(fields + off, sizeof fields - off, "\nDIGEST_%s=%s", upper, hex);
+                off += (size_t) snprintf(fields + off, sizeof fields - off, "\n%s=%s", digests[i].bank->field, hex);
                 snprintf(banks + strlen(banks), sizeof banks - strlen(banks), "%s%s", i ? ", " : "",
                          digests[i].bank->name);
         }

@@ -8,11 +8,11 @@
 #include "util.h"
 
 static const PcrBank banks[] = {
-        { 0x0004, "sha1", 20 },
-        { 0x000b, "sha256", 32 },
-        { 0x000c, "sha384", 48 },
-        { 0x000d, "sha512", 64 },
-        { 0x0012, "sm3_256", 32 },
+        { 0x0004, "sha1", 20, "DIGEST_SHA1" },
+        { 0x000b, "sha256", 32, "DIGEST_SHA256" },
+        { 0x000c, "sha384", 48, "DIGEST_SHA384" },
+        { 0x000d, "sha512", 64, "DIGEST_SHA512" },
+        { 0x0012, "sm3_256", 32, "DIGEST_SM3_256" },
 };
 
 bool pcr_index_is_extendable(unsigned pcr) {

@@ -31,6 +31,7 @@ typedef struct PcrBank {
         uint16_t alg;       /* TPM2_ALG_SHA1 0x0004, SHA256 0x000b, SHA384 0x000c, SHA512 0x000d, SM3_256 0x0012 */
         const char *name;   /* "sha1", "sha256", ... as systemd's log writes it */
         size_t size;        /* digest bytes */
+        const char *field;  /* the journal field: "DIGEST_SHA1", "DIGEST_SHA256", ... */
 } PcrBank;
 
 /* NULL for a hash realmboot cannot compute. */

@@ -50,6 +50,12 @@ golden() { # description, golden file, actual file [, --update: refresh the gold
                 same "$1" "$2" "$3"
         fi
 }
+new_keyring() { # realmfsctl keyring passphrase: the keyring made (its passphrase
+        # in keyring.pw), its public key printed
+        printf '%s\n' "$3" >"$2.pw"
+        "$1" keyring init --keyring "$2" --passphrase-file "$2.pw" >/dev/null &&
+                "$1" keyring show-public --keyring "$2" --passphrase-file "$2.pw"
+}
 unsign_image() { # image: its 64-byte header signature zeroed
         /usr/bin/python3 - "$1" <<'PY'
 import sys

@@ -36,19 +36,15 @@ root=$work/root
 images=$root/storage/realms/realmfs-images
 mkdir -p "$images" "$work/tree/etc"
 echo hello >"$work/tree/etc/motd"
-printf 'pw\n' >"$work/pw"
-printf 'vendor\n' >"$work/vpw"
-"$ctl" keyring init --keyring "$work/kr" --passphrase-file "$work/pw" >/dev/null
-"$ctl" keyring init --keyring "$work/vkr" --passphrase-file "$work/vpw" >/dev/null
-pk=$("$ctl" keyring show-public --keyring "$work/kr" --passphrase-file "$work/pw")
-vpk=$("$ctl" keyring show-public --keyring "$work/vkr" --passphrase-file "$work/vpw")
+pk=$(new_keyring "$ctl" "$work/kr" pw)
+vpk=$(new_keyring "$ctl" "$work/vkr" vendor)
 mk() { # name [create options]
         local n=$1; shift
-        "$ctl" create --name "$n" --from "$work/tree" --keyring "$work/kr" --passphrase-file "$work/pw" "$@" "$images/$n-realmfs.img" >/dev/null
+        "$ctl" create --name "$n" --from "$work/tree" --keyring "$work/kr" --passphrase-file "$work/kr.pw" "$@" "$images/$n-realmfs.img" >/dev/null
 }
 mk main
 mk work-tools
-"$ctl" create --name vendor --from "$work/tree" --channel vendor --keyring "$work/vkr" --passphrase-file "$work/vpw" "$images/vendor-realmfs.img"
+"$ctl" create --name vendor --from "$work/tree" --channel vendor --keyring "$work/vkr" --passphrase-file "$work/vkr.pw" "$images/vendor-realmfs.img"
 export REALMBOOT_ROOT=$root REALMBOOT_CMDLINE=""
 /usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$pk" | keyctl padd user realmfs-user-public @s >/dev/null
 

@@ -102,17 +102,14 @@ power_cycle
 images=$root/storage/realms/realmfs-images
 mkdir -p "$images" "$work/tree/etc"
 echo hello >"$work/tree/etc/motd"
-printf 'pw\n' >"$work/pw"
-printf 'other\n' >"$work/opw"
-"$ctl" keyring init --keyring "$work/kr" --passphrase-file "$work/pw" >/dev/null
-"$ctl" keyring init --keyring "$work/okr" --passphrase-file "$work/opw" >/dev/null
-pk=$("$ctl" keyring show-public --keyring "$work/kr" --passphrase-file "$work/pw")
+pk=$(new_keyring "$ctl" "$work/kr" pw)
+new_keyring "$ctl" "$work/okr" other >/dev/null
 mk() { # name keyring passphrase
         "$ctl" create --name "$1" --from "$work/tree" --keyring "$2" --passphrase-file "$3" "$images/$1-realmfs.img" >/dev/null
 }
-for n in zz a-fs base later; do mk $n "$work/kr" "$work/pw"; done
-mk foreign "$work/okr" "$work/opw"
-mk unsigned "$work/kr" "$work/pw"
+for n in zz a-fs base later; do mk $n "$work/kr" "$work/kr.pw"; done
+mk foreign "$work/okr" "$work/okr.pw"
+mk unsigned "$work/kr" "$work/kr.pw"
 unsign_image "$images/unsigned-realmfs.img"
 realm() { mkdir -p "$root/realms/realm-$1"; printf 'realmfs = "%s"\nautostart = %s\n' "$2" "$3" >"$root/realms/realm-$1/config"; }
 realm one zz true; realm two a-fs true; realm three base true; realm four base true
