@@ -250,7 +250,7 @@ def scenario_tamper(out):
     its target and the other realms are unaffected.  With a TPM: PCR 13 is
     the prediction (the tampered image is measured: its header is signed;
     the refused ones are not)."""
-    rep, text, t = run_measured(out, "tamper", "tamper")
+    rep, text, prediction = run_measured(out, "tamper", "tamper")
     u = units(rep)
     check(one(rep, "tampered-read").endswith("Input/output error"), "tamper: reading the flipped file gives EIO", one(rep, "tampered-read"))
     check(u.get("realm@tampered.service") != "active", "tamper: its realm does not run", u.get("realm@tampered.service"))
@@ -269,7 +269,7 @@ def scenario_wrong_then_right(out):
     unlocks and the keys still load (the cache holds both; realmboot-unlock
     tries the newest first).  With a TPM: PCR 13 is the prediction."""
     env = vmrun.load_env(out)
-    rep, text, t = run_measured(out, "wrong-then-right", "wrong-then-right",
+    rep, text, prediction = run_measured(out, "wrong-then-right", "wrong-then-right",
                                 passphrases=["not the passphrase", env["PASSPHRASE"]])
     check(text.count("lease enter passphrase") >= 2, "wrong-then-right: systemd-cryptsetup asked again after the wrong one")
     check("cached passphrase 1 (newest first)" in one(rep, "unlock"),
@@ -546,18 +546,16 @@ def run_measured(out, name, label, **kw):
     banks), and check its PCR 13 against the host's prediction: every
     such boot (measure, tamper, wrong-then-right) is one more sample of
     "the same images give the same value, whatever order their units
-    finish in"."""
+    finish in".  Returns the report, the console text and the prediction."""
     work = tempfile.mkdtemp(prefix="realmboot-vm-tpm-")
     try:
         rep, text, t = run(out, name, "", tpm=vmrun.tpm_state(work), **kw)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     expect_settled(rep, label)
-    measured_values[name] = expect_measured(rep, label, normal_prediction(out))
-    return rep, text, t
-
-
-measured_values = {}
+    prediction = normal_prediction(out)
+    measured_values[name] = expect_measured(rep, label, prediction)
+    return rep, text, prediction
 
 
 def scenario_measure(out):
@@ -568,8 +566,7 @@ def scenario_measure(out):
     refused images are not measured; every extension is in the journal
     and in systemd's measurement log."""
     env = vmrun.load_env(out)
-    rep, text, t = run_measured(out, "measure", "measure")
-    prediction = normal_prediction(out)
+    rep, text, prediction = run_measured(out, "measure", "measure")
     pk = {"base": env["USER_PK"], "tampered": env["USER_PK"], "work-tools": env["VENDOR_PK"], "citadel": env["OS_PK"]}
     want = ["realmboot:normal"] + ["verity:realmfs-%s:%s:%s" % (n, signed_root(out, n), pk[n]) for n in sorted(pk)]
     check(prediction and prediction["words"] == want,
@@ -594,7 +591,9 @@ def scenario_measure(out):
     check(one(rep, "measure-notpm").startswith("0") and not one(rep, "measure-failed"),
           "measure: no \"No TPM\" line, no failed measurement", one(rep, "measure-notpm") + one(rep, "measure-failed"))
 
+
 timings = {}
+measured_values = {}  # normal boots with a TPM: name -> PCR 13 (sha256)
 
 
 def run(out, name, extra, **kw):
@@ -648,7 +647,7 @@ def main():
     for f in overlays.values():
         if os.path.exists(f):
             os.unlink(f)
-    values = [v for v in measured_values.values()]
+    values = list(measured_values.values())
     if len(values) > 1:
         check(values[0] and values.count(values[0]) == len(values),
               "%d normal boots with a TPM (%s): one PCR 13 value (%s)" % (len(values), ", ".join(measured_values),
